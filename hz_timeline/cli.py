@@ -1,0 +1,246 @@
+"""The ``hz-timeline`` command: thin click commands, each one library call.
+
+Domain errors (``HzError``) become one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+import orjson
+
+from .dateformat import when
+from .errors import HzError, UsageError
+
+DEFAULT_DB = "events.db"
+
+
+def _db_path(db: str | None) -> Path:
+    return Path(db or os.environ.get("HZ_TIMELINE_DB") or DEFAULT_DB)
+
+
+def _open(db: str | None, create: bool = False):
+    from .store import Store
+
+    return Store(_db_path(db), create=create)
+
+
+def _range(value: str | None, end: bool) -> str | None:
+    """A user's date (2014, 2014-03, 2025年2月13日, 去年...) as the start or end of its interval."""
+    if not value:
+        return None
+    from .importers.dates import parse_user_date
+
+    span = parse_user_date(value, date.today())
+    if span is None or not span.resolved:
+        raise UsageError(f"{value!r} is not a date (try 2014, 2014-03, 2014-03-05, 2014年3月 or 2014..2018)")
+    return span.end if end else span.start
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except HzError as e:
+            click.echo(f"hz-timeline: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("hz-timeline: interrupted", err=True)
+            ctx.exit(130)
+
+
+db_option = click.option("--db", "db", type=click.Path(dir_okay=False), default=None, envvar="HZ_TIMELINE_DB",
+                         help="Database file (default: $HZ_TIMELINE_DB, else ./events.db).")
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@db_option
+@click.version_option(package_name="hz-timeline")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """Turn Chinese news articles into a timeline you can explore from the keyboard.
+
+    With no command, opens the timeline app on the database (building it from the bundled
+    sample corpus first if it does not exist yet).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    if ctx.invoked_subcommand is None:
+        path = _db_path(db)
+        if not path.exists():
+            from .store import Store
+            from .store.importing import build_sample
+
+            click.echo(f"{path} does not exist: building it from the bundled sample corpus…", err=True)
+            with Store(path) as store:
+                report = build_sample(store)
+            click.echo(report.summary(), err=True)
+        from .tui.app import make_app
+
+        make_app(path).run()
+
+
+def _ctx_db(db: str | None) -> str | None:
+    ctx = click.get_current_context()
+    return db or (ctx.obj or {}).get("db")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.option("--published", help="Publication date of the documents (2025-02-06, 2025-02, 2025).")
+@click.option("--outlet", help="Outlet name to record for the documents.")
+@click.option("--sample", is_flag=True, hidden=True)
+def import_cmd(paths, db, published, outlet, sample):
+    """Import files or folders (text, Markdown, HTML, JSONL news dumps).
+
+    Re-importing an unchanged file changes nothing; a changed file replaces its old mentions.
+    Files that cannot be read are reported and skipped; the exit code is 1 if any failed.
+    """
+    from .store.importing import import_paths
+
+    with _open(_ctx_db(db), create=True) as store:
+        report = import_paths(store, paths, published=published, outlet=outlet)
+    for err in report.errors:
+        click.echo(f"hz-timeline: {err}", err=True)
+    click.echo(report.summary())
+    if report.errors:
+        sys.exit(1)
+
+
+@main.command()
+@db_option
+def sample(db):
+    """Import the bundled sample corpus (five articles on why Hangzhou) into the database."""
+    from .store.importing import build_sample
+
+    with _open(_ctx_db(db), create=True) as store:
+        click.echo(build_sample(store).summary())
+
+
+@main.command()
+@click.argument("document")
+@db_option
+def remove(document, db):
+    """Remove DOCUMENT (its path as imported) and its mentions; drop events left without a source."""
+    with _open(_ctx_db(db)) as store:
+        n = store.remove_document(document)
+    click.echo(f"removed {document} and {n} mention(s)")
+
+
+def _filter(from_, to, query, within=False):
+    from .store import Filter
+
+    return Filter(date_from=_range(from_, end=False), date_to=_range(to, end=True), query=query or None, within=within)
+
+
+@main.command()
+@click.argument("query")
+@db_option
+@click.option("--from", "from_", help="Earliest date (2014, 2014-03, 2025年2月, 去年...).")
+@click.option("--to", help="Latest date.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the events as JSON (export records).")
+def search(query, db, from_, to, limit, as_json):
+    """Events matching QUERY, in date order. Chinese of any length, either script."""
+    from .export import event_record
+    from .text import one_line
+
+    f = _filter(from_, to, query)
+    with _open(_ctx_db(db)) as store:
+        rows = store.page(f, 0, limit)
+        total = store.count(f)
+        if as_json:
+            events = [event_record(store.event(r["uid"])) for r in rows]
+            click.echo(orjson.dumps({"count": total, "events": events}, option=orjson.OPT_INDENT_2).decode())
+            return
+    for r in rows:
+        mark = "!" if r["disputed"] else " "
+        click.echo(f"{when(r['start'], r['end'], r['precision'], bool(r['approx'])):<12} {r['kind']:<9} "
+                   f"{r['n_sources']}src{mark} {one_line(r['title'])}  [{r['uid']}]")
+    click.echo(f"{len(rows)} of {total} event(s)", err=True)
+
+
+@main.command()
+@db_option
+@click.option("--from", "from_", help="Earliest date (2014, 2014-03, 2025年2月, 去年...).")
+@click.option("--to", help="Latest date.")
+@click.option("--within", is_flag=True, help="Only events fully inside the range (default: overlapping it).")
+@click.option("--query", "-q", help="Only events matching this search.")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True)
+@click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
+def export(db, from_, to, within, query, fmt, output):
+    """Export the events whose interval overlaps a date range (atomic: no partial files)."""
+    from .export import export as run_export
+
+    f = _filter(from_, to, query, within)
+    with _open(_ctx_db(db)) as store:
+        n = run_export(store, f, fmt, output)
+    if output != "-":
+        click.echo(f"wrote {n} event(s) to {output}", err=True)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--ref", help="Reference (publication) date for relative expressions, YYYY-MM-DD.")
+@click.option("--jsonl", "as_jsonl", is_flag=True,
+              help='Read lines {"text": ..., "ref": "YYYY-MM-DD"} from stdin, write one {"dates": [...]} per line.')
+def dates(text, ref, as_jsonl):
+    """Show the temporal expressions in TEXT (or stdin) and how each resolves."""
+    from .importers.dates import find_dates
+
+    if as_jsonl:
+        bad = 0
+        for lineno, line in enumerate(sys.stdin, 1):
+            try:
+                obj = orjson.loads(line)
+                if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                    raise ValueError('expected {"text": "...", "ref": "YYYY-MM-DD"}')
+                r = _ref(obj.get("ref") or ref)
+                out = {"dates": [_date_record(e) for e in find_dates(obj["text"], r)]}
+            except (ValueError, orjson.JSONDecodeError, UsageError) as e:
+                bad += 1
+                out = {"dates": [], "error": f"line {lineno}: {e}"}
+            sys.stdout.write(orjson.dumps(out).decode() + "\n")
+        if bad:
+            click.echo(f"hz-timeline: {bad} line(s) could not be read", err=True)
+            sys.exit(1)
+        return
+    if text is None:
+        text = sys.stdin.read()
+    exprs = find_dates(text, _ref(ref))
+    for e in exprs:
+        s = e.span
+        click.echo(f"{e.start_char:>5}-{e.end_char:<5} {e.text:<12} {when(s.start, s.end, s.precision, s.approx):<14} "
+                   f"{s.resolution:<22} {s.explanation}")
+    if not exprs:
+        click.echo("no dates found", err=True)
+
+
+def _ref(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--ref {value!r} is not a YYYY-MM-DD date") from None
+
+
+def _date_record(e) -> dict:
+    s = e.span
+    return {"text": e.text, "start_char": e.start_char, "end_char": e.end_char, "start": s.start, "end": s.end,
+            "precision": s.precision, "approx": s.approx, "resolution": s.resolution, "explanation": s.explanation}
+
+
+@main.command()
+@db_option
+def documents(db):
+    """List the imported documents with their publication dates and mention counts."""
+    with _open(_ctx_db(db)) as store:
+        for d in store.documents():
+            pub = f"{d['published'] or '?'} ({d['published_source']})"
+            click.echo(f"{d['path']}  {pub:<22} {d['mentions']:>4} mentions  {d['title'] or ''}")

@@ -1,0 +1,281 @@
+"""Dated statements → event candidates, and the rules that merge candidates across sources.
+
+``extract`` turns one document into candidates (an ``Event`` with one ``Mention``) plus its
+undated mentions. ``compare`` scores a candidate against an existing event: same event (merge),
+same story with an incompatible date (dispute) or unrelated. Knowledge (aliases, tags, kind
+cues) is data in ``data/``; nothing here knows any particular article.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..models import DateSpan, Document, Entity, Event, Mention, TimeExpression
+from ..text import fold
+
+DATA = Path(__file__).with_name("data")
+TITLE_MAX = 30
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s)")
+_CLAUSE_SEP = re.compile(r"[，,：:、]")
+_LEADING_JUNK = re.compile(r"^[\s，,、：:。；;“”\"'（）()\[\]【】「」『』—\-·]+|^(?:早在|到了|截至|截止|直到|在|于|於|从|從|自|而|并|並|就|也|则|則|以来|以來)+")
+_TRAILING_JUNK = re.compile(r"[\s，,、：:；;“\"'（(【「『—\-]+$")
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿兩两]+(?:亿|億|万|萬|%|倍|个|名|家)")
+_BIGRAM_STRIP = re.compile(r"[\W\d_a-z]+")
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    alias_re: re.Pattern | None
+    alias_map: dict  # folded alias -> Entity
+    org_re: re.Pattern
+    person_re: re.Pattern
+    title_re: re.Pattern
+    tags: tuple  # (tag, compiled regex)
+    kinds: dict  # kind -> compiled regex
+
+
+def _kw_regex(words) -> re.Pattern:
+    parts = []
+    for w in sorted({fold(w) for w in words if w}, key=len, reverse=True):
+        e = re.escape(w)
+        if re.search(r"[a-z]", w):
+            e = rf"(?<![a-z]){e}(?![a-z])"
+        parts.append(e)
+    return re.compile("|".join(parts) if parts else r"(?!x)x")
+
+
+@functools.lru_cache(maxsize=8)
+def load_knowledge(extra: tuple[str, ...] = ()) -> Knowledge:
+    """Read the alias and tag tables (plus user alias files with the same shape)."""
+    alias_data = json.loads((DATA / "aliases.json").read_text("utf-8"))
+    entries = list(alias_data["entities"])
+    for path in extra:
+        entries.extend(json.loads(Path(path).read_text("utf-8")).get("entities", []))
+    alias_map: dict[str, Entity] = {}
+    for e in entries:
+        ent = Entity(e["name"], e.get("type", "other"))
+        for a in [e["name"], *e.get("aliases", [])]:
+            alias_map.setdefault(fold(a), ent)
+    alias_re = _kw_regex(alias_map) if alias_map else None
+    pat = alias_data["patterns"]
+    name = f"[^\\W\\d_a-zA-Z{re.escape(pat['not_name_chars'])}]"
+    org_re = re.compile(f"{name}{{2,6}}(?:{'|'.join(map(re.escape, pat['org_suffixes']))})")
+    person_re = re.compile(
+        f"(?:{'|'.join(map(re.escape, pat['person_titles']))})(?:兼\\w{{1,6}})?({name}{{2,3}})"
+        "(?=[，,。、:：\\s（(]|说|說|表示|曾|在|于|於|带|帶|创|創|是)"
+    )
+    title_re = re.compile(r"《([^《》\n]{1,30})》")
+    tag_data = json.loads((DATA / "tags.json").read_text("utf-8"))
+    tags = tuple((t, _kw_regex(words)) for t, words in tag_data["tags"].items())
+    kinds = {k: _kw_regex(v) for k, v in tag_data["kinds"].items() if isinstance(v, list)}
+    return Knowledge(alias_re, alias_map, org_re, person_re, title_re, tags, kinds)
+
+
+def find_entities(text: str, kb: Knowledge) -> tuple[Entity, ...]:
+    folded = fold(text)  # same length as text for CJK; used only to look names up
+    found: dict[str, Entity] = {}
+    taken: list[tuple[int, int]] = []
+    if kb.alias_re is not None:
+        for m in kb.alias_re.finditer(folded):
+            ent = kb.alias_map[m.group(0)]
+            found.setdefault(ent.name, ent)
+            taken.append(m.span())
+
+    def free(a, b):
+        return all(b <= s or a >= e for s, e in taken)
+
+    for m in kb.title_re.finditer(text):
+        if free(*m.span(1)):
+            found.setdefault(m.group(1), Entity(m.group(1), "product"))
+    for m in kb.person_re.finditer(text):
+        if free(*m.span(1)):
+            found.setdefault(m.group(1), Entity(m.group(1), "person"))
+    for m in kb.org_re.finditer(text):
+        if free(*m.span()):
+            found.setdefault(m.group(0), Entity(m.group(0), "org"))
+    return tuple(found.values())
+
+
+def find_tags(text: str, kb: Knowledge) -> tuple[str, ...]:
+    folded = fold(text)
+    return tuple(t for t, rx in kb.tags if rx.search(folded))
+
+
+def classify(text: str, span: DateSpan, published_end: str | None, kb: Knowledge) -> str:
+    folded = fold(text)
+    if kb.kinds["forecast"].search(folded):
+        return "forecast"
+    if kb.kinds["plan"].search(folded):
+        return "plan"
+    if published_end and span.start and span.start > published_end:
+        return "forecast"
+    if kb.kinds["statistic"].search(folded) and _NUMBER.search(folded):
+        return "statistic"
+    return "past"
+
+
+def make_title(quote: str, time_text: str) -> str:
+    """A short 'who did what' line: the statement cut at a clause boundary.
+
+    A date that opens the statement is dropped (the timeline shows it); one inside the
+    sentence stays, since cutting it out would leave a hole in the grammar.
+    """
+    s = re.sub(r"\s+", " ", quote).strip()
+    head = _LEADING_JUNK.sub("", s)
+    if time_text and head.startswith(time_text):
+        s = head[len(time_text):]
+    clauses = [c for c in (_LEADING_JUNK.sub("", c.strip()) for c in re.split(r"[，,；;。！？!?]", s)) if c]
+    title = ""
+    for c in clauses:
+        title = f"{title}，{c}" if title else c
+        if len(title) >= 8:
+            break
+    title = _TRAILING_JUNK.sub("", title) or s.strip() or time_text
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1].rstrip("，,、 ") + "…"
+    return title
+
+
+def _sentences(text: str):
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        yield start, m.end()
+        start = m.end()
+    if start < len(text):
+        yield start, len(text)
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and (text[a].isspace() or text[a] in "，,、：:"):
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in "，,、：:；;\n"):
+        b -= 1
+    return a, b
+
+
+def statements(text: str, exprs: list[TimeExpression]):
+    """(start, end, expression) for each dated statement: one per clause that carries a date."""
+    out = []
+    i = 0
+    n = len(exprs)
+    for s_start, s_end in _sentences(text):
+        group = []
+        while i < n and exprs[i].start_char < s_end:
+            if exprs[i].start_char >= s_start:
+                group.append(exprs[i])
+            i += 1
+        if not group:
+            continue
+        # Split the sentence before each later expression that opens a new clause.
+        cuts = [s_start]
+        lead = [group[0]]
+        for e in group[1:]:
+            seps = [m.end() for m in _CLAUSE_SEP.finditer(text, cuts[-1], e.start_char)]
+            prev_end = max(x.end_char for x in lead[-1:])
+            seps = [p for p in seps if p > prev_end]
+            if seps and e.span.resolved and lead[-1].span.resolved and e.span.start != lead[-1].span.start:
+                cuts.append(seps[-1])
+                lead.append(e)
+        cuts.append(s_end)
+        for k, e in enumerate(lead):
+            a, b = _trim(text, cuts[k], cuts[k + 1])
+            if a < b:
+                out.append((a, b, e))
+    return out
+
+
+def event_id(doc_sha: str, start_char: int, end_char: int) -> str:
+    return "ev-" + hashlib.sha1(f"{doc_sha}:{start_char}:{end_char}".encode()).hexdigest()[:12]
+
+
+def extract(doc: Document, exprs: list[TimeExpression], kb: Knowledge | None = None):
+    """Candidates (one Event per dated statement) and undated Mentions of a document."""
+    kb = kb or load_knowledge()
+    published_end = _published_end(doc.published)
+    candidates: list[Event] = []
+    undated: list[Mention] = []
+    for a, b, e in statements(doc.text, exprs):
+        quote = doc.text[a:b]
+        mention = Mention(doc.path, a, b, quote, e.text, e.start_char, e.end_char, e.span)
+        if not e.span.resolved:
+            undated.append(mention)
+            continue
+        candidates.append(
+            Event(
+                id=event_id(doc.sha256, a, b),
+                start=e.span.start,
+                end=e.span.end,
+                precision=e.span.precision,
+                title=make_title(quote, e.text),
+                summary=quote,
+                kind=classify(quote, e.span, published_end, kb),
+                entities=find_entities(quote, kb),
+                tags=find_tags(quote, kb),
+                mentions=(mention,),
+            )
+        )
+    return candidates, undated
+
+
+def _published_end(published: str | None) -> str | None:
+    if not published:
+        return None
+    p = published[:10]
+    if len(p) == 4:
+        return p + "-12-31"
+    if len(p) == 7:
+        return p + "-31"
+    return p
+
+
+# ---------------------------------------------------------------- merging
+
+
+def _bigrams(text: str) -> frozenset:
+    s = _BIGRAM_STRIP.sub(" ", fold(text))
+    grams = set()
+    for chunk in s.split():
+        grams.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
+    return frozenset(grams)
+
+
+def _overlap(a: Event, b: Event) -> bool:
+    return a.start <= b.end and b.start <= a.end
+
+
+@dataclass(frozen=True)
+class Verdict:
+    relation: str  # same | dispute | none
+    score: float
+    reasons: tuple[str, ...]
+
+
+def compare(cand: Event, other: Event) -> Verdict:
+    """Is ``cand`` the same real-world event as ``other`` (from another document)?"""
+    text_a = " ".join(m.quote.replace(m.time_text, " ") for m in cand.mentions)
+    text_b = " ".join(m.quote.replace(m.time_text, " ") for m in other.mentions)
+    ga, gb = _bigrams(text_a), _bigrams(text_b)
+    text_sim = len(ga & gb) / (len(ga | gb) or 1)
+    key_a = {e.name for e in cand.entities if e.type != "place"}
+    key_b = {e.name for e in other.entities if e.type != "place"}
+    shared = sorted(key_a & key_b)
+    ent_sim = len(shared) / (len(key_a | key_b) or 1)
+    score = round(0.6 * text_sim + 0.4 * ent_sim, 3)
+    reasons = [f"text similarity {text_sim:.2f}"]
+    if shared:
+        reasons.append("shared entities: " + ", ".join(shared))
+    if _overlap(cand, other):
+        if text_sim >= 0.3 or (shared and text_sim >= 0.15 and score >= 0.25):
+            reasons.insert(0, f"compatible dates {cand.start}..{cand.end} / {other.start}..{other.end}")
+            return Verdict("same", score, tuple(reasons))
+    elif shared and text_sim >= 0.25:
+        reasons.insert(0, f"incompatible dates {cand.start}..{cand.end} vs {other.start}..{other.end}")
+        return Verdict("dispute", score, tuple(reasons))
+    return Verdict("none", score, tuple(reasons))

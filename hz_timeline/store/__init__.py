@@ -1,0 +1,287 @@
+"""The SQLite store (events.db through sqlite-utils): opening, writing documents and events.
+
+Every document is written in one transaction, so an interrupted import leaves the database as it
+was before that document. Queries live in ``queries``; the search index text in ``index_text``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from ..errors import StoreError
+from ..importers.events import Verdict, compare
+from ..models import DateSpan, Document, Entity, Event, Mention
+from ..text import fold_for_index
+from .queries import Filter, Queries
+from .schema import APP_ID, SCHEMA, SCHEMA_VERSION, inspect
+
+__all__ = ["Store", "Filter", "StoreError"]
+
+PRECISION_ORDER = {p: i for i, p in enumerate(("day", "week", "month", "season", "quarter", "half", "year", "range", "decade"))}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Store(Queries):
+    """One open events.db. Not shared between threads: each worker opens its own."""
+
+    def __init__(self, path: str | Path, create: bool = True, readonly: bool = False):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"{self.path}: no such database")
+        if self.path.exists() and self.path.is_dir():
+            raise StoreError(f"{self.path}: is a directory, not a database")
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
+            else:
+                conn = sqlite3.connect(str(self.path), timeout=5)
+            conn.row_factory = sqlite3.Row
+            state, version = inspect(conn)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not an SQLite database ({e})") from None
+        if state == "foreign":
+            raise StoreError(f"{self.path}: is an SQLite database, but not an hz-timeline one; refusing to touch it")
+        if state == "ours" and version and version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema v{version} is newer than this program (v{SCHEMA_VERSION}); upgrade hz-timeline")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        if state == "empty" and not readonly:
+            self._create()
+        elif not readonly:
+            self._pragmas()
+
+    def _pragmas(self) -> None:
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: {e}") from None
+
+    def _create(self) -> None:
+        self._pragmas()
+        try:
+            with self.conn:
+                self.conn.executescript(SCHEMA)
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    [("app", APP_ID), ("schema_version", str(SCHEMA_VERSION)), ("created_at", _now())],
+                )
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: cannot create the database ({e})") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ------------------------------------------------------------ writes
+
+    def document_sha(self, path: str) -> str | None:
+        row = self.conn.execute("SELECT sha256 FROM documents WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def add_document(self, doc: Document, candidates: list[Event], undated: list[Mention]) -> dict:
+        """Write a document with its candidates, merging them into existing events. One transaction.
+
+        Returns counts: {'skipped': bool, 'mentions': n, 'events_new': n, 'events_merged': n}.
+        """
+        try:
+            with self.conn:
+                old = self.conn.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
+                if old and old["sha256"] == doc.sha256:
+                    return {"skipped": True, "mentions": 0, "events_new": 0, "events_merged": 0}
+                if old:
+                    self._remove_document(old["id"])
+                return self._insert_document(doc, candidates, undated)
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: {e}") from None
+
+    def remove_document(self, path: str) -> int:
+        """Take a document and its mentions out; drop events left with no source. Returns mentions removed."""
+        row = self.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
+        if not row:
+            raise StoreError(f"no document {path!r} in {self.path}")
+        with self.conn:
+            return self._remove_document(row["id"])
+
+    def _remove_document(self, doc_id: int) -> int:
+        c = self.conn
+        events = [r[0] for r in c.execute("SELECT DISTINCT event_id FROM mentions WHERE document_id = ? AND event_id IS NOT NULL", (doc_id,))]
+        n = c.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,)).rowcount
+        c.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        for ev in events:
+            self._refresh_event(ev)
+        return n
+
+    def _insert_document(self, doc: Document, candidates: list[Event], undated: list[Mention]) -> dict:
+        c = self.conn
+        cur = c.execute(
+            "INSERT INTO documents (path, title, outlet, url, published, published_precision, published_source,"
+            " script, format, sha256, chars, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (doc.path, doc.title, doc.outlet, doc.url, doc.published, doc.published_precision, doc.published_source,
+             doc.script, doc.format, doc.sha256, len(doc.text), doc.text, _now()),
+        )
+        doc_id = cur.lastrowid
+        stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
+        touched: set[int] = set()
+        own: list[tuple[int, Event]] = []  # events created from this document
+        for cand in candidates:
+            target, verdict, disputes = self._match(cand, doc_id, own)
+            if target is None:
+                target = self._new_event(cand)
+                own.append((target, cand))
+                stats["events_new"] += 1
+            else:
+                stats["events_merged"] += 1
+            self._insert_mention(cand.mentions[0], doc_id, target, cand, verdict)
+            for other, v in disputes:
+                a, b = sorted((target, other))
+                c.execute("INSERT OR IGNORE INTO disputes (event_a, event_b, reason) VALUES (?,?,?)", (a, b, "; ".join(v.reasons)))
+                touched.add(other)
+            touched.add(target)
+            stats["mentions"] += 1
+        for m in undated:
+            self._insert_mention(m, doc_id, None, None, None)
+            stats["mentions"] += 1
+        for ev in touched:
+            self._refresh_event(ev)
+        return stats
+
+    def _match(self, cand: Event, doc_id: int, own: list[tuple[int, Event]]):
+        """Best existing event for a candidate, and events it disputes."""
+        # The same statement repeated in one document (headline, abstract, body) is one event.
+        from ..importers.events import _bigrams
+
+        g = _bigrams(cand.summary)
+        for ev_id, ev in own:
+            if ev.start == cand.start and ev.end == cand.end:
+                h = _bigrams(ev.summary)
+                if g and len(g & h) / len(g | h) >= 0.8:
+                    return ev_id, Verdict("same", 1.0, ("repeated in the same document",)), []
+        best: tuple[int, Verdict] | None = None
+        disputes = []
+        for ev_id in self._candidate_pool(cand, doc_id):
+            other = self._event_for_compare(ev_id)
+            v = compare(cand, other)
+            if v.relation == "same" and (best is None or v.score > best[1].score):
+                best = (ev_id, v)
+            elif v.relation == "dispute":
+                disputes.append((ev_id, v))
+        if best:
+            return best[0], best[1], disputes
+        return None, None, disputes
+
+    def _candidate_pool(self, cand: Event, doc_id: int) -> list[int]:
+        names = [e.name for e in cand.entities if e.type != "place"]
+        ids: set[int] = set()
+        if names:
+            q = ",".join("?" * len(names))
+            ids.update(r[0] for r in self.conn.execute(
+                f"SELECT ee.event_id FROM event_entities ee JOIN entities en ON en.id = ee.entity_id"
+                f" WHERE en.name IN ({q}) LIMIT 2000", names))
+        ids.update(r[0] for r in self.conn.execute(
+            'SELECT id FROM events WHERE start <= ? AND "end" >= ? ORDER BY start DESC LIMIT 500', (cand.end, cand.start)))
+        if not ids:
+            return []
+        # Never merge two statements of one document.
+        q = ",".join("?" * len(ids))
+        mine = {r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT event_id FROM mentions WHERE document_id = ? AND event_id IN ({q})", (doc_id, *ids))}
+        return sorted(ids - mine)
+
+    def _event_for_compare(self, ev_id: int) -> Event:
+        row = self.conn.execute('SELECT uid, start, "end", precision, title, summary, kind FROM events WHERE id = ?', (ev_id,)).fetchone()
+        mentions = tuple(
+            Mention("", 0, 0, r["quote"], r["time_text"], 0, 0, DateSpan(r["start"], r["end"], r["precision"]))
+            for r in self.conn.execute("SELECT quote, time_text, start, \"end\", precision FROM mentions WHERE event_id = ?", (ev_id,))
+        )
+        ents = tuple(Entity(r[0], r[1]) for r in self.conn.execute(
+            "SELECT en.name, en.type FROM event_entities ee JOIN entities en ON en.id = ee.entity_id WHERE ee.event_id = ?", (ev_id,)))
+        return Event(row["uid"], row["start"], row["end"], row["precision"], row["title"], row["summary"], row["kind"], ents, (), mentions)
+
+    def _new_event(self, cand: Event) -> int:
+        uid = cand.id
+        while self.conn.execute("SELECT 1 FROM events WHERE uid = ?", (uid,)).fetchone():
+            uid = uid + "x"
+        cur = self.conn.execute(
+            'INSERT INTO events (uid, start, "end", year, precision, title, summary, kind) VALUES (?,?,?,?,?,?,?,?)',
+            (uid, cand.start, cand.end, int(cand.start[:4]), cand.precision, cand.title, cand.summary, cand.kind),
+        )
+        return cur.lastrowid
+
+    def _insert_mention(self, m: Mention, doc_id: int, event_id: int | None, cand: Event | None, verdict: Verdict | None):
+        s = m.span
+        self.conn.execute(
+            "INSERT INTO mentions (event_id, document_id, start_char, end_char, quote, time_text, time_start_char,"
+            ' time_end_char, start, "end", precision, approx, resolution, explanation, title, kind, entities, tags,'
+            " merge_score, merge_reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (event_id, doc_id, m.start_char, m.end_char, m.quote, m.time_text, m.time_start_char, m.time_end_char,
+             s.start, s.end, s.precision, int(s.approx), s.resolution, s.explanation,
+             cand.title if cand else None, cand.kind if cand else None,
+             json.dumps([[e.name, e.type] for e in cand.entities], ensure_ascii=False) if cand else None,
+             json.dumps(list(cand.tags), ensure_ascii=False) if cand else None,
+             verdict.score if verdict else None,
+             json.dumps(list(verdict.reasons), ensure_ascii=False) if verdict else None),
+        )
+
+    def _refresh_event(self, ev_id: int) -> None:
+        """Recompute an event from its mentions (or drop it when none are left)."""
+        c = self.conn
+        rows = c.execute(
+            "SELECT m.*, d.published AS doc_published FROM mentions m JOIN documents d ON d.id = m.document_id"
+            " WHERE m.event_id = ? ORDER BY m.id", (ev_id,)).fetchall()
+        c.execute("DELETE FROM event_entities WHERE event_id = ?", (ev_id,))
+        c.execute("DELETE FROM event_tags WHERE event_id = ?", (ev_id,))
+        c.execute("DELETE FROM events_fts WHERE rowid = ?", (ev_id,))
+        if not rows:
+            c.execute("DELETE FROM disputes WHERE event_a = ? OR event_b = ?", (ev_id, ev_id))
+            c.execute("DELETE FROM events WHERE id = ?", (ev_id,))
+            return
+        first = rows[0]
+        # The most precise statement dates the event; ties go to the first source.
+        best = min(rows, key=lambda r: (PRECISION_ORDER.get(r["precision"], 99), r["id"]))
+        ents: dict[str, str] = {}
+        tags: list[str] = []
+        for r in rows:
+            for name, typ in json.loads(r["entities"] or "[]"):
+                ents.setdefault(name, typ)
+            for t in json.loads(r["tags"] or "[]"):
+                if t not in tags:
+                    tags.append(t)
+        n_sources = len({r["document_id"] for r in rows})
+        disputed = c.execute("SELECT 1 FROM disputes WHERE event_a = ? OR event_b = ? LIMIT 1", (ev_id, ev_id)).fetchone() is not None
+        c.execute(
+            'UPDATE events SET start=?, "end"=?, year=?, precision=?, approx=?, title=?, summary=?, kind=?,'
+            " n_mentions=?, n_sources=?, disputed=? WHERE id=?",
+            (best["start"], best["end"], int(best["start"][:4]), best["precision"], best["approx"], first["title"],
+             first["quote"], first["kind"], len(rows), n_sources, int(disputed), ev_id),
+        )
+        for name, typ in ents.items():
+            c.execute("INSERT OR IGNORE INTO entities (name, type) VALUES (?, ?)", (name, typ))
+            c.execute("INSERT OR IGNORE INTO event_entities (event_id, entity_id) SELECT ?, id FROM entities WHERE name = ?", (ev_id, name))
+        for t in tags:
+            c.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (t,))
+            c.execute("INSERT OR IGNORE INTO event_tags (event_id, tag_id) SELECT ?, id FROM tags WHERE name = ?", (ev_id, t))
+        body = " ".join([first["title"] or ""] + [r["quote"] for r in rows] + list(ents) + self._aliases(ents))
+        c.execute("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", (ev_id, fold_for_index(body)))
+
+    def _aliases(self, names) -> list[str]:
+        from ..importers.events import load_knowledge
+
+        kb = load_knowledge()
+        wanted = set(names)
+        return [alias for alias, ent in kb.alias_map.items() if ent.name in wanted]

@@ -1,0 +1,73 @@
+"""Text utilities shared by every layer: script folding for search/merging and display safety.
+
+``fold`` is the one normalisation used both when indexing and when querying, so that 寧波 finds
+宁波, ＡＩ finds ai, and a CJK phrase of any length matches any substring (see ``fold_for_index``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+_CJK = (
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+    "\U00020000-\U0002ebef\u3005\u3007"
+)
+_CJK_CHAR = re.compile(f"([{_CJK}])")
+_SPACES = re.compile(r"\s+")
+# C0/C1 controls except tab/newline, plus ANSI/OSC escape sequences as a whole.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def fold(text: str) -> str:
+    """Traditional → simplified, full-width → half-width (NFKC), lower case."""
+    if not text:
+        return ""
+    return unicodedata.normalize("NFKC", to_simplified(text)).casefold()
+
+
+def split_cjk(folded: str) -> str:
+    """Put spaces around every CJK character so a tokenizer sees one token per character."""
+    return _SPACES.sub(" ", _CJK_CHAR.sub(r" \1 ", folded)).strip()
+
+
+def fold_for_index(text: str) -> str:
+    return split_cjk(fold(text))
+
+
+def script_of(text: str) -> str:
+    """'simplified', 'traditional' or 'mixed', judged by how much t2s changes the CJK text."""
+    cjk = "".join(_CJK_CHAR.findall(text[:20000]))
+    if not cjk:
+        return "simplified"
+    changed = sum(1 for a, b in zip(cjk, to_simplified(cjk)) if a != b)
+    ratio = changed / len(cjk)
+    if ratio > 0.04:
+        return "traditional"
+    if ratio > 0.005:
+        return "mixed"
+    return "simplified"
+
+
+def strip_control(text: str) -> str:
+    """Remove terminal escape sequences and control characters (keeps tab and newline)."""
+    if not text:
+        return ""
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def one_line(text: str) -> str:
+    return _SPACES.sub(" ", strip_control(text)).strip()

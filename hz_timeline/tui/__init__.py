@@ -1,0 +1,1 @@
+"""The Textual app (the only package besides ``cli`` that imports textual)."""
