@@ -197,3 +197,22 @@ def test_spans_serialise():
     [e] = find_dates("去年3月28日", dt.date(2025, 2, 6))
     assert json.loads(json.dumps(e.span.__dict__))["start"] == "2024-03-28"
     assert e.span.explanation == "去年3月28日 → 2024-03-28, publication date 2025-02-06"
+
+
+def test_prefilter_never_changes_matches():
+    """The (?=[first][second]) speed filter in front of the big regex must be a pure optimisation."""
+    import random
+
+    from hz_timeline.importers import dates as D
+
+    texts = [c["text"] for c in CASES] + [NARRATIVE]
+    corpus = Path(__file__).parents[1] / "hz_timeline" / "corpus"
+    texts += [p.read_text("utf-8") for p in sorted(corpus.glob("*.txt"))]
+    alphabet = ("0123456789０１２３４５６７８９〇零一二三四五六七八九十两兩年月日号周週今去前明后後同当當次上下本旬"
+                "初中底末季度半春夏秋冬节期间以来至到-/.第近连续世纪代千禧个個天星期礼拜过未")
+    rnd = random.Random(7)
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 14))) for _ in range(3000)]
+    for t in texts:
+        a = [(m.span(), m.lastgroup) for m in D._MAIN.finditer(t)]
+        b = [(m.span(), m.lastgroup) for m in D._MAIN_UNFILTERED.finditer(t)]
+        assert a == b, t

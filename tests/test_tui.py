@@ -23,12 +23,22 @@ def db(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("tui") / "events.db")
 
 
-async def settle(pilot, rounds: int = 6) -> None:
-    """Let workers finish and their messages land (workers start more workers, so loop)."""
-    for _ in range(rounds):
+async def settle(pilot) -> None:
+    """Let workers finish and their messages land (a finished worker's message may start another)."""
+    quiet = 0
+    for _ in range(30):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+        if pilot.app.filters.pending:  # typing is debounced: wait for the filter to apply
+            await pilot.pause(0.2)
+            quiet = 0
+            continue
+        if any(not w.is_finished for w in pilot.app.workers):
+            quiet = 0
+            await pilot.app.workers.wait_for_complete()
+        else:
+            quiet += 1
+            if quiet == 2:
+                return
 
 
 def screen_text(app) -> str:
@@ -250,7 +260,10 @@ async def test_export_jsonl_and_cancel(db, tmp_path):
         await pilot.press("x")
         await settle(pilot)
         await pilot.click("#fmt-jsonl")
-        app.screen.query_one("#export-path").value = str(out)
+        path = app.screen.query_one("#export-path")
+        assert path.value.endswith(".jsonl")  # the extension follows the format
+        path.value = str(out)
+        path.focus()
         await pilot.press("enter")  # Enter in the path field confirms
         await settle(pilot)
     lines = out.read_text().splitlines()
@@ -265,7 +278,7 @@ async def test_help_lists_every_binding(db):
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        table = app.screen.query_one("#help-keys").render()
+        table = app.screen.query_one("#help-keys").content
         from rich.console import Console
 
         console = Console(width=100, record=True, file=open("/dev/null", "w"))

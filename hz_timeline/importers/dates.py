@@ -156,11 +156,14 @@ _WDAY = "(?:[（(]?(?:周|週|星期|礼拜|禮拜)[一二三四五六日天1-7�
 _WEEK = "(?:(?:上上|下下|上个|上個|下个|下個|这个|這個|上|下|本|这|這)(?:周|週|星期|礼拜|禮拜)(?:[一二三四五六日天末1-7]|)|(?:周|週)末)"
 _MID = f"中(?:(?![{_CJK}])|(?=[的期时時前后後以左]))"
 _INIT = "初(?![步创創级級中心衷次稿审審赛賽选選版见見识識恋戀始代])"
-_MPART = f"(?:中下旬|上中旬|上旬|中旬|下旬|{_INIT}|底|末|{_MID})"
+_MPART = f"(?:月?(?:中下旬|上中旬|上旬|中旬|下旬|{_INIT}|底|末|{_MID}))"
 _SEASON = f"(?:[春夏秋冬](?:季|天)|[春夏秋冬](?![{_CJK}]))"
 _YPART = (f"(?:年?(?:{_INIT}|底|末|中期|初期|末期|{_MID})|上半年|下半年|前半年|后半年|後半年|"
           f"第?[一二三四1-4１-４]季度|[Qq][1-4]|开年|開年|开春|開春|全年|{_SEASON})")
-_BAREPART = (f"(?:上半年|下半年|第?[一二三四1-4１-４]季度|[Qq][1-4](?![0-9A-Za-z])|年初|年底|年末|年中"
+_QUARTER_WORDS = {"本季度": 0, "这个季度": 0, "這個季度": 0, "上季度": -1, "上个季度": -1, "上個季度": -1,
+                  "上一季度": -1, "下季度": 1, "下个季度": 1, "下個季度": 1, "下一季度": 1, "上上个季度": -2,
+                  "上上個季度": -2, "下下个季度": 2, "下下個季度": 2}
+_BAREPART = (f"(?:{_alt(_QUARTER_WORDS)}|上半年|下半年|第?[一二三四1-4１-４]季度|[Qq][1-4](?![0-9A-Za-z])|年初|年底|年末|年中"
              f"(?:(?![{_CJK}])|(?=[的期时時前后後以左]))|开年|開年|开春|開春)")
 _SEASONWORD = "(?:[今去明][春夏秋冬](?:季|天)?|(?:这个|這個)(?:春天|夏天|秋天|冬天|春季|夏季|秋季|冬季))"
 _FSUF_WORDS = ["期间", "期間", "前后", "前後", "前夕", "以来", "以來", "当天", "當天", "当日", "當日", "假期",
@@ -175,7 +178,7 @@ _SUF = "(?:前后|前後|左右|以来|以來|至今)"
 _DATE = (f"(?:{_YTOK}(?:{_MTOK}(?:{_DTOK}{_WDAY}?|{_MPART})?|{_FEST}{_FSUF}?|{_YPART})?"
          f"|{_MTOK}(?:{_DTOK}{_WDAY}?|{_MPART})?|{_DTOK}{_WDAY}?|{_WEEK}|{_FEST}{_FSUF}?|{_SEASONWORD}|{_BAREPART}){_SUF}?")
 _COMP = re.compile(
-    f"(?P<y>{_YTOK})?(?P<m>{_MTOK})?(?P<d>{_DTOK})?(?P<wd>{_WDAY})?(?P<part>{_MPART}|{_YPART})?"
+    f"(?P<y>{_YTOK})?(?P<m>{_MTOK})?(?P<d>{_DTOK})?(?P<wd>{_WDAY})?(?P<part>{_MPART}|{_YPART}|{_alt(_QUARTER_WORDS)})?"
     f"(?P<fest>{_FEST})?(?P<fsuf>{_FSUF})?(?P<week>{_WEEK})?(?P<sw>{_SEASONWORD})?(?P<suf>{_SUF})?"
 )
 
@@ -193,10 +196,45 @@ _OFFSET = (f"(?:{_OFFPRE}{_OFFNUM}{_OFFUNIT}半?{_OFFDIR}?|{_OFFNUM}{_OFFUNIT}�
            f"|(?:连续|連續){_OFFNUM}{_OFFUNIT})")
 _VAGUE_RE = _alt(_VAGUE)
 
-_MAIN = re.compile(
+_MAIN_BODY = (
     f"(?P<iso>{_ISO})|(?P<decade>{_DECADE})|(?P<century>{_CENTURY})|(?P<era>{_ERA})|(?P<offset>{_OFFSET})"
     f"|(?P<date>{_DATE})|(?P<vague>{_VAGUE_RE})"
 )
+
+
+def _prefilter_classes() -> tuple[str, str]:
+    """Every match is at least two characters long; its first two characters come from these two sets.
+
+    A cheap ``(?=[first][second])`` lookahead in front of the big alternation lets the regex engine
+    reject almost every position of ordinary text after two set look-ups instead of trying hundreds
+    of alternatives (tests/test_dates.py checks that the filter never changes the result).
+    """
+    words = [*_YEAR_WORDS, *_MONTH_WORDS, *_DAY_WORDS, *_VAGUE, *_FESTIVALS, *_ERAS,
+             "周末", "週末", "上半年", "下半年", "前半年", "后半年", "後半年", "年初", "年底", "年末", "年中",
+             "开年", "開年", "开春", "開春", "过去", "過去", "最近", "未来", "未來", "今后", "今後", "接下来",
+             "接下來", "连续", "連續", "上世纪", "上世紀", "本世纪", "本世紀", "这个", "這個", "第一", "第二",
+             "第三", "第四", "第1", "第2", "第3", "第4", "Q1", "Q2", "Q3", "Q4", "q1", "q2", "q3", "q4",
+             "若干", *_QUARTER_WORDS]
+    for p in ("上上", "下下", "上个", "上個", "下个", "下個", "上", "下", "本", "这", "這", "同", "当", "當"):
+        for w in ("周", "週", "星期", "礼拜", "禮拜"):
+            words.append(p + w)
+    for p in "今去明":
+        for w in "春夏秋冬":
+            words.append(p + w)
+    first = {w[0] for w in words}
+    second = {w[1] for w in words if len(w) > 1}
+    digits = "0123456789０１２３４５６７８９"
+    cjk_num = "〇零○Ｏ一二三四五六七八九十两兩百廿卅"
+    after_num = "年月日号號个個多余餘几幾天周週星礼禮季世-/.~～〜—–－至到半"
+    first |= set(digits) | set(cjk_num) | set("半几幾数數多近这這")
+    second |= set(digits) | set(cjk_num) | set(after_num)
+    esc = lambda cs: "".join(re.escape(c) for c in sorted(cs))  # noqa: E731
+    return esc(first), esc(second)
+
+
+_PF_FIRST, _PF_SECOND = _prefilter_classes()
+_MAIN = re.compile(f"(?=[{_PF_FIRST}][{_PF_SECOND}])(?:{_MAIN_BODY})")
+_MAIN_UNFILTERED = re.compile(_MAIN_BODY)
 _OFF_PARSE = re.compile(
     f"(?P<pre>{_OFFPRE}|连续|連續)?(?P<num>{_D}{{1,3}}|[零〇一二三四五六七八九十两兩百]{{1,4}}|半|几|幾|数|數|多|若干)"
     f"(?P<more>多|余|餘|几|幾)?(?P<unit>{_OFFUNIT})(?P<half>半)?(?P<dir>.*)$"
@@ -204,7 +242,7 @@ _OFF_PARSE = re.compile(
 _CONNECTOR = re.compile(r"\s*(?:[-~～〜—–－]|至|到|—{2})\s*\Z")
 _SENT_END = re.compile(r"[。！？!?；;\n]")
 
-_ASCII_BEFORE = set("0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./:_-%#@=&?+\\")
+_ASCII_BEFORE = set("0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./_-%#@=&?+\\")
 _DIGITS = set("0123456789０１２３４５６７８９")
 _CN_NUM_CHARS = set("〇零○一二三四五六七八九十两兩百千万萬")
 _AFTER_NUMBER_REJECT = set("0123456789０１２３４５６７８９%％‰")
@@ -544,6 +582,12 @@ def _resolve_date(comp: dict, ctx: _Ctx, pos: int, text: str) -> _Span | None:
             return None
 
     # ---- partial dates take the year (and month) from context
+    if part in _QUARTER_WORDS and not y_tok:
+        if ref is None:
+            return _unresolved("quarter", "needs the publication date")
+        qy, qm = _add_months(ref.year, 3 * ((ref.month - 1) // 3) + 1, 3 * _QUARTER_WORDS[part])
+        return _Span(_date(qy, qm, 1), _date(qy, qm + 2, _mend(qy, qm + 2)), "quarter", "relative-to-pubdate", False,
+                     ctx.refwhy())
     if year is None and part and month is None and day is None and not fest:
         if ctx.near_anchor(pos) and ctx.anchor_year() is not None:
             year, res, why = ctx.anchor_year(), "relative-to-narrative", ctx.anchorwhy()

@@ -23,11 +23,15 @@ DATA = Path(__file__).with_name("data")
 TITLE_MAX = 30
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s)")
-_CLAUSE_SEP = re.compile(r"[，,：:、]")
+_CLAUSE_SEP = re.compile(r"[，,：:；;]")
+_TITLE_SPLIT = re.compile(r"[，,；;。！？!?]|——")
+_CLOCK = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]")
 _LEADING_JUNK = re.compile(r"^[\s，,、：:。；;“”\"'（）()\[\]【】「」『』—\-·]+|^(?:早在|到了|截至|截止|直到|在|于|於|从|從|自|而|并|並|就|也|则|則|以来|以來)+")
 _TRAILING_JUNK = re.compile(r"[\s，,、：:；;“\"'（(【「『—\-]+$")
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿兩两]+(?:亿|億|万|萬|%|倍|个|名|家)")
 _BIGRAM_STRIP = re.compile(r"[\W\d_a-z]+")
+_PUNCT = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Knowledge:
     title_re: re.Pattern
     tags: tuple  # (tag, compiled regex)
     kinds: dict  # kind -> compiled regex
+    fillers: frozenset = frozenset()  # folded clauses that only introduce a statement
 
 
 def _kw_regex(words) -> re.Pattern:
@@ -66,7 +71,9 @@ def load_knowledge(extra: tuple[str, ...] = ()) -> Knowledge:
     alias_re = _kw_regex(alias_map) if alias_map else None
     pat = alias_data["patterns"]
     name = f"[^\\W\\d_a-zA-Z{re.escape(pat['not_name_chars'])}]"
-    org_re = re.compile(f"{name}{{2,6}}(?:{'|'.join(map(re.escape, pat['org_suffixes']))})")
+    # A suffix must end the name: 宇树科技的… is a company, 科技圈 and 科技项目 are not.
+    org_re = re.compile(f"{name}{{2,6}}(?:{'|'.join(map(re.escape, pat['org_suffixes']))})"
+                        f"(?=[^\\u4e00-\\u9fff]|[{re.escape(pat['name_followers'])}]|$)")
     person_re = re.compile(
         f"(?:{'|'.join(map(re.escape, pat['person_titles']))})(?:兼\\w{{1,6}})?({name}{{2,3}})"
         "(?=[，,。、:：\\s（(]|说|說|表示|曾|在|于|於|带|帶|创|創|是)"
@@ -75,7 +82,8 @@ def load_knowledge(extra: tuple[str, ...] = ()) -> Knowledge:
     tag_data = json.loads((DATA / "tags.json").read_text("utf-8"))
     tags = tuple((t, _kw_regex(words)) for t, words in tag_data["tags"].items())
     kinds = {k: _kw_regex(v) for k, v in tag_data["kinds"].items() if isinstance(v, list)}
-    return Knowledge(alias_re, alias_map, org_re, person_re, title_re, tags, kinds)
+    fillers = frozenset(fold(w) for w in tag_data.get("title_fillers", []))
+    return Knowledge(alias_re, alias_map, org_re, person_re, title_re, tags, kinds, fillers)
 
 
 def find_entities(text: str, kb: Knowledge) -> tuple[Entity, ...]:
@@ -121,17 +129,23 @@ def classify(text: str, span: DateSpan, published_end: str | None, kb: Knowledge
     return "past"
 
 
-def make_title(quote: str, time_text: str) -> str:
+def make_title(quote: str, time_text: str, kb: Knowledge | None = None) -> str:
     """A short 'who did what' line: the statement cut at a clause boundary.
 
     A date that opens the statement is dropped (the timeline shows it); one inside the
-    sentence stays, since cutting it out would leave a hole in the grammar.
+    sentence stays, since cutting it out would leave a hole in the grammar. Clauses that only
+    introduce (数据显示, 比如) are skipped.
     """
+    fillers = kb.fillers if kb else ()
     s = re.sub(r"\s+", " ", quote).strip()
-    head = _LEADING_JUNK.sub("", s)
-    if time_text and head.startswith(time_text):
-        s = head[len(time_text):]
-    clauses = [c for c in (_LEADING_JUNK.sub("", c.strip()) for c in re.split(r"[，,；;。！？!?]", s)) if c]
+    clauses = []
+    for c in _TITLE_SPLIT.split(s):
+        c = _LEADING_JUNK.sub("", c.strip())
+        if time_text and c.startswith(time_text):
+            c = _LEADING_JUNK.sub("", c[len(time_text):].lstrip("的起"))
+        if not c or c == time_text or fold(c) in fillers:
+            continue
+        clauses.append(c)
     title = ""
     for c in clauses:
         title = f"{title}，{c}" if title else c
@@ -153,15 +167,25 @@ def _sentences(text: str):
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and (text[a].isspace() or text[a] in "，,、：:"):
+    while a < b and (text[a].isspace() or text[a] in "，,、：:—"):
         a += 1
-    while b > a and (text[b - 1].isspace() or text[b - 1] in "，,、：:；;\n"):
+    while b > a and (text[b - 1].isspace() or text[b - 1] in "，,、：:；;—\n"):
         b -= 1
     return a, b
 
 
+def _opens_clause(text: str, start: int, floor: int) -> int | None:
+    """Where the clause that ``start`` opens begins, if only spaces/quotes separate it from a separator."""
+    i = start
+    while i > floor and text[i - 1] in " \t\u3000“\"「『(（":
+        i -= 1
+    if i > floor and (_CLAUSE_SEP.match(text, i - 1) or text[i - 1] == "—"):
+        return i
+    return None
+
+
 def statements(text: str, exprs: list[TimeExpression]):
-    """(start, end, expression) for each dated statement: one per clause that carries a date."""
+    """(start, end, expression) for each dated statement: the clause(s) a date opens, else its sentence."""
     out = []
     i = 0
     n = len(exprs)
@@ -173,22 +197,32 @@ def statements(text: str, exprs: list[TimeExpression]):
             i += 1
         if not group:
             continue
-        # Split the sentence before each later expression that opens a new clause.
+        # A later date that opens a new clause starts a new statement, unless it repeats the date before.
         cuts = [s_start]
         lead = [group[0]]
         for e in group[1:]:
-            seps = [m.end() for m in _CLAUSE_SEP.finditer(text, cuts[-1], e.start_char)]
-            prev_end = max(x.end_char for x in lead[-1:])
-            seps = [p for p in seps if p > prev_end]
-            if seps and e.span.resolved and lead[-1].span.resolved and e.span.start != lead[-1].span.start:
-                cuts.append(seps[-1])
+            prev = lead[-1]
+            if not (e.span.resolved and prev.span.resolved) or e.span.start == prev.span.start:
+                continue
+            cut = _opens_clause(text, e.start_char, prev.end_char)
+            if cut is None:
+                seps = [m.end() for m in _CLAUSE_SEP.finditer(text, prev.end_char, e.start_char)]
+                cut = seps[-1] if seps else None
+            if cut is not None:
+                cuts.append(cut)
                 lead.append(e)
         cuts.append(s_end)
         for k, e in enumerate(lead):
             a, b = _trim(text, cuts[k], cuts[k + 1])
-            if a < b:
+            if a < b and not _is_dateline(text[a:b], e):
                 out.append((a, b, e))
     return out
+
+
+def _is_dateline(quote: str, e: TimeExpression) -> bool:
+    """A byline such as 'B站影视 2025-02-06 17:07': a date with a clock time and little else."""
+    rest = quote.replace(e.text, " ")
+    return bool(_CLOCK.search(rest)) and len(_CJK_RUN.findall(rest)) <= 8 and len(quote) <= 60
 
 
 def event_id(doc_sha: str, start_char: int, end_char: int) -> str:
@@ -213,7 +247,7 @@ def extract(doc: Document, exprs: list[TimeExpression], kb: Knowledge | None = N
                 start=e.span.start,
                 end=e.span.end,
                 precision=e.span.precision,
-                title=make_title(quote, e.text),
+                title=make_title(quote, e.text, kb),
                 summary=quote,
                 kind=classify(quote, e.span, published_end, kb),
                 entities=find_entities(quote, kb),
@@ -257,25 +291,69 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
+def _content(ev: Event) -> str:
+    return " ".join(m.quote.replace(m.time_text, " ") for m in ev.mentions)
+
+
 def compare(cand: Event, other: Event) -> Verdict:
-    """Is ``cand`` the same real-world event as ``other`` (from another document)?"""
-    text_a = " ".join(m.quote.replace(m.time_text, " ") for m in cand.mentions)
-    text_b = " ".join(m.quote.replace(m.time_text, " ") for m in other.mentions)
-    ga, gb = _bigrams(text_a), _bigrams(text_b)
-    text_sim = len(ga & gb) / (len(ga | gb) or 1)
+    """Is ``cand`` the same real-world event as ``other`` (from another document)?
+
+    Evidence: wording (character bigrams after script folding, dates removed), shared actors
+    (organisations, people, products, policies; places count only in pairs, as in city rivalries)
+    and how precisely the dates agree. Compatible dates + enough evidence = same event; the same
+    story with disjoint dates = a dispute.
+    """
+    ga, gb = _bigrams(_content(cand)), _bigrams(_content(other))
+    inter = len(ga & gb)
+    text_sim = inter / (len(ga | gb) or 1)
+    contain = inter / (min(len(ga), len(gb)) or 1)
     key_a = {e.name for e in cand.entities if e.type != "place"}
     key_b = {e.name for e in other.entities if e.type != "place"}
     shared = sorted(key_a & key_b)
-    ent_sim = len(shared) / (len(key_a | key_b) or 1)
-    score = round(0.6 * text_sim + 0.4 * ent_sim, 3)
-    reasons = [f"text similarity {text_sim:.2f}"]
+    places = sorted({e.name for e in cand.entities if e.type == "place"} & {e.name for e in other.entities if e.type == "place"})
+    same_day = cand.precision == other.precision == "day" and cand.start == other.start and cand.end == other.end
+    score = round(min(1.0, 0.6 * text_sim + 0.15 * contain + 0.15 * min(len(shared), 2) + 0.05 * min(len(places), 2)
+                      + (0.1 if same_day else 0.0)), 3)
+    reasons = [f"wording {text_sim:.2f} (containment {contain:.2f})"]
     if shared:
-        reasons.append("shared entities: " + ", ".join(shared))
+        reasons.append("shared actors: " + ", ".join(shared))
+    if places:
+        reasons.append("shared places: " + ", ".join(places))
     if _overlap(cand, other):
-        if text_sim >= 0.3 or (shared and text_sim >= 0.15 and score >= 0.25):
-            reasons.insert(0, f"compatible dates {cand.start}..{cand.end} / {other.start}..{other.end}")
+        rule = None
+        if text_sim >= 0.3:
+            rule = "near-identical wording"
+        elif shared and text_sim >= 0.12:
+            rule = "same actors, similar wording"
+        elif same_day and shared:
+            rule = f"same day {cand.start}, same actors"
+        elif len(places) >= 2 and text_sim >= 0.12 and contain >= 0.2:
+            rule = "same places, similar wording"
+        if rule:
+            reasons.insert(0, f"{rule}; dates agree ({_span(cand)} / {_span(other)})")
             return Verdict("same", score, tuple(reasons))
-    elif shared and text_sim >= 0.25:
-        reasons.insert(0, f"incompatible dates {cand.start}..{cand.end} vs {other.start}..{other.end}")
+    elif (shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3):
+        reasons.insert(0, f"same story, incompatible dates: {_span(cand)} vs {_span(other)}")
         return Verdict("dispute", score, tuple(reasons))
     return Verdict("none", score, tuple(reasons))
+
+
+def _span(ev: Event) -> str:
+    return ev.start if ev.start == ev.end else f"{ev.start}..{ev.end}"
+
+
+def same_statement(a: Event, b: Event) -> bool:
+    """A statement repeated within one document (headline, abstract, body), possibly cut short.
+
+    Equal after folding, or one is a prefix of the other and stops without closing punctuation
+    (an abstract truncated mid-sentence).
+    """
+    if (a.start, a.end) != (b.start, b.end):
+        return False
+    x, y = sorted((_PUNCT.sub("", fold(a.summary)), _PUNCT.sub("", fold(b.summary))), key=len)
+    if not x:
+        return False
+    if x == y:
+        return True
+    cut_short = not re.search(r"[。！？!?…」』”\"]\s*$", a.summary if len(a.summary) <= len(b.summary) else b.summary)
+    return cut_short and len(x) >= 8 and y.startswith(x)

@@ -7,6 +7,7 @@ was before that document. Queries live in ``queries``; the search index text in 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -15,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import StoreError
-from ..importers.events import Verdict, compare
+from ..importers.events import Verdict, compare, same_statement
 from ..models import DateSpan, Document, Entity, Event, Mention
 from ..text import fold_for_index
 from .queries import Filter, Queries
@@ -24,6 +25,9 @@ from .schema import APP_ID, SCHEMA, SCHEMA_VERSION, inspect
 __all__ = ["Store", "Filter", "StoreError"]
 
 PRECISION_ORDER = {p: i for i, p in enumerate(("day", "week", "month", "season", "quarter", "half", "year", "range", "decade"))}
+
+
+_COMPLETE = re.compile(r"[。！？!?…」』”\"]\s*$")
 
 
 def _now() -> str:
@@ -164,14 +168,9 @@ class Store(Queries):
     def _match(self, cand: Event, doc_id: int, own: list[tuple[int, Event]]):
         """Best existing event for a candidate, and events it disputes."""
         # The same statement repeated in one document (headline, abstract, body) is one event.
-        from ..importers.events import _bigrams
-
-        g = _bigrams(cand.summary)
         for ev_id, ev in own:
-            if ev.start == cand.start and ev.end == cand.end:
-                h = _bigrams(ev.summary)
-                if g and len(g & h) / len(g | h) >= 0.8:
-                    return ev_id, Verdict("same", 1.0, ("repeated in the same document",)), []
+            if same_statement(cand, ev):
+                return ev_id, Verdict("same", 1.0, ("repeated in the same document",)), []
         best: tuple[int, Verdict] | None = None
         disputes = []
         for ev_id in self._candidate_pool(cand, doc_id):
@@ -251,7 +250,9 @@ class Store(Queries):
             c.execute("DELETE FROM disputes WHERE event_a = ? OR event_b = ?", (ev_id, ev_id))
             c.execute("DELETE FROM events WHERE id = ?", (ev_id,))
             return
-        first = rows[0]
+        # Title and summary come from the first complete statement (abstracts are often cut short).
+        complete = [r for r in rows if _COMPLETE.search(r["quote"])]
+        first = complete[0] if complete else max(rows, key=lambda r: len(r["quote"]))
         # The most precise statement dates the event; ties go to the first source.
         best = min(rows, key=lambda r: (PRECISION_ORDER.get(r["precision"], 99), r["id"]))
         ents: dict[str, str] = {}

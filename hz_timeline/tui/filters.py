@@ -159,6 +159,11 @@ class FilterPane(VerticalScroll):
         self.selected[key] = list(event.selection_list.selected)
         self.apply()
 
+    @property
+    def pending(self) -> bool:
+        """Typed text not applied yet (the debounce timer is running)."""
+        return self._timer is not None
+
     def build(self) -> Filter:
         dates_in = self.query_one("#dates", Input)
         span = parse_range(dates_in.value)

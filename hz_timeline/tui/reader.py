@@ -129,11 +129,11 @@ class ReaderScreen(Screen):
         head.append(f"  {len(self.mentions)} dated statements", style="dim")
         self.query_one("#reader-head", Static).update(head)
         self._paras = paragraphs(doc["text"])
-        widgets = [Static(self._render(i), classes="para") for i in range(len(self._paras))]
+        widgets = [Static(self._para_text(i), classes="para") for i in range(len(self._paras))]
         await body.mount_all(widgets)
         self.call_after_refresh(self._scroll_to_current)
 
-    def _render(self, i: int) -> Text:
+    def _para_text(self, i: int) -> Text:
         a, b = self._paras[i]
         inside = [m for m in self.doc["mentions"] if m["time_end_char"] > a and m["time_start_char"] < b]
         cur = self.mentions[self.current] if self.mentions else None
@@ -166,7 +166,7 @@ class ReaderScreen(Screen):
         new = self._para_of(self.mentions[self.current]["start_char"])
         paras = self.query("#reader-body > .para")
         for i in {old, new}:
-            paras[i].update(self._render(i))
+            paras[i].update(self._para_text(i))
         self._scroll_to_current()
 
     def action_scroll(self, delta: int) -> None:
