@@ -132,10 +132,17 @@ def remove(document, db):
     click.echo(f"removed {document} and {n} mention(s)")
 
 
-def _filter(from_, to, query, within=False):
+def _filter(from_, to, query, within=False, *, range_=None, entities=(), tags=(), sources=(), kinds=()):
     from .store import Filter
 
-    return Filter(date_from=_range(from_, end=False), date_to=_range(to, end=True), query=query or None, within=within)
+    if range_ and (from_ or to):
+        raise UsageError("give either --range or --from/--to, not both")
+    date_from = _range(range_ or from_, end=False)
+    date_to = _range(range_ or to, end=True)
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"the range is empty: {date_from} is after {date_to}")
+    return Filter(date_from=date_from, date_to=date_to, query=query or None, within=within,
+                  entities=tuple(entities), tags=tuple(tags), sources=tuple(sources), kinds=tuple(kinds))
 
 
 @main.command()
@@ -167,21 +174,44 @@ def search(query, db, from_, to, limit, as_json):
 
 @main.command()
 @db_option
-@click.option("--from", "from_", help="Earliest date (2014, 2014-03, 2025年2月, 去年...).")
-@click.option("--to", help="Latest date.")
+@click.option("--from", "from_", help="Earliest date (2014, 2014-03, 2014年3月, 2025年2月13日, 去年, last year...).")
+@click.option("--to", help="Latest date (its whole span: --to 2018 means up to 2018-12-31).")
+@click.option("--range", "range_", metavar="RANGE", help="Both ends at once: 2014, 2014年3月, 2014..2018, 去年.")
 @click.option("--within", is_flag=True, help="Only events fully inside the range (default: overlapping it).")
 @click.option("--query", "-q", help="Only events matching this search.")
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True)
+@click.option("--entity", "entities", multiple=True, help="Only events naming this entity (repeatable: all required).")
+@click.option("--tag", "tags", multiple=True, help="Only events with this tag (repeatable: all required).")
+@click.option("--source", "sources", multiple=True, help="Only events from this document path (repeatable: any).")
+@click.option("--kind", "kinds", multiple=True, help="Only events of this kind (repeatable: any).")
+@click.option("--format", "-f", "fmt", type=click.Choice(("json", "jsonl", "csv", "md", "ics", "timelinejs", "html")), default=None,
+              help="json, jsonl, csv, md, ics, timelinejs or html (default: from the -o suffix, else json).")
 @click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
-def export(db, from_, to, within, query, fmt, output):
-    """Export the events whose interval overlaps a date range (atomic: no partial files)."""
+@click.option("--bom", is_flag=True, help="CSV: start with a byte-order mark so Excel reads UTF-8.")
+@click.option("--title", help="Title of the md/ics/timelinejs/html timeline.")
+def export(db, from_, to, range_, within, query, entities, tags, sources, kinds, fmt, output, bom, title):
+    """Export the events whose interval overlaps a date range (atomic: no partial files).
+
+    \b
+    hz-timeline export --range 2014..2018 -o events.json
+    hz-timeline export --from 2014年3月 --to 去年 --within -f csv --bom -o events.csv
+    hz-timeline export --tag funding -o timeline.html
+    """
+    from .export import OutputClosed, describe_range, format_for_path
     from .export import export as run_export
 
-    f = _filter(from_, to, query, within)
+    f = _filter(from_, to, query, within, range_=range_, entities=entities, tags=tags, sources=sources, kinds=kinds)
+    fmt = fmt or format_for_path(output) or "json"
+    if f.date_from or f.date_to:
+        click.echo(f"range: {describe_range(f)}", err=True)
     with _open(_ctx_db(db)) as store:
-        n = run_export(store, f, fmt, output)
+        try:
+            n = run_export(store, f, fmt, output, bom=bom, title=title)
+        except OutputClosed:  # `| head`: the reader has what it wanted; no traceback, no noise
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
     if output != "-":
-        click.echo(f"wrote {n} event(s) to {output}", err=True)
+        click.echo(f"wrote {n} event(s) to {output} ({fmt})", err=True)
 
 
 @main.command()

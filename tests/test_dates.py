@@ -90,7 +90,21 @@ def test_narrative_chain():
     assert found["去年3月28日"].span.start == "2024-03-28"
     assert found["今年春节期间"].span.start == "2025-01-28" and found["今年春节期间"].span.end == "2025-02-03"
     assert found["五年前"].span.start == "2020-01-01"
-    assert found["当时"].span.resolution == "unresolved"
+    # 当时 ("at that time") points back at a date close by: here 1999年 in the same sentence
+    assert found["当时"].span.start == "1999-01-01" and found["当时"].span.resolution == "relative-to-narrative"
+
+
+def test_anaphora_far_from_any_date_stays_vague():
+    text = "2017年,公司成立。" + "后来发生了很多事情,大家都很忙碌。" * 3 + "当时谁也没想到会这样。"
+    [_, when] = find_dates(text, dt.date(2025, 2, 6))
+    assert when.text == "当时" and when.span.resolution == "unresolved"
+
+
+def test_day_words_against_a_month_precise_publication_date():
+    [e] = find_dates("今天我们参观了工厂。", dt.date(2025, 3, 31), ref_precision="month")
+    assert (e.span.start, e.span.end, e.span.precision, e.span.approx) == ("2025-03-01", "2025-03-31", "month", True)
+    [e] = find_dates("今天我们参观了工厂。", dt.date(2025, 3, 31))
+    assert (e.span.start, e.span.precision) == ("2025-03-31", "day")
 
 
 def test_narrative_chain_without_reference_keeps_pubdate_words_unresolved():

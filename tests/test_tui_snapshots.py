@@ -18,7 +18,17 @@ from test_tui_fixtures import build  # noqa: E402
 
 from hz_timeline.tui.app import make_app  # noqa: E402
 
-pytest.importorskip("pytest_textual_snapshot")
+pts = pytest.importorskip("pytest_textual_snapshot")
+
+
+@pytest.fixture(autouse=True)
+def _store_in_tests_snapshots(monkeypatch):
+    """Keep these SVGs in tests/snapshots/ (syrupy's default is tests/__snapshots__/<module>/)."""
+
+    def dirname(cls, *, test_location):
+        return str(Path(test_location.filepath).parent / "snapshots")
+
+    monkeypatch.setattr(pts.SVGImageExtension, "dirname", classmethod(dirname))
 
 
 @pytest.fixture(scope="module")

@@ -146,6 +146,8 @@ _VAGUE = {
     "未来几年": "year", "未來幾年": "year",
 }
 
+_DAY_ONLY = re.compile(_alt([w for w, (k, _) in _DAY_WORDS.items() if k == "pub"])
+                       + "|(?:上上|下下|上个|上個|下个|下個|这个|這個|上|下|本|这|這)(?:周|週|星期|礼拜|禮拜)[一二三四五六日天末1-7]?")
 _YWORD_RE = _alt(_YEAR_WORDS) + "(?![龄齡级級纪紀轻輕])"
 _MWORD_RE = _alt(_MONTH_WORDS)
 _DWORD_RE = _alt(_DAY_WORDS)
@@ -960,7 +962,7 @@ def _reject(kind: str, t: str, text: str, s: int, e: int) -> bool:
 
 
 _IDIOM_AFTER = ("怀胎", "懷胎")
-_PERIODIC_BEFORE = ("每年", "每月", "每个月", "每個月", "每周", "每週", "每逢", "逐年", "历年", "歷年", "往年", "每届", "每屆")
+_PERIODIC_BEFORE = ("每年的", "每月的", "每年", "每月", "每个月", "每個月", "每周", "每週", "每逢", "逐年", "历年", "歷年", "往年", "每届", "每屆")
 
 
 def _reject_date(t: str, text: str, s: int, e: int, prev: str, nxt: str) -> bool:
@@ -1002,14 +1004,23 @@ _PREFIX_ASOF = ("截至到", "截止到", "截至", "截止")
 _PREFIX_APPROX = ("大约在", "大约是", "大約在", "大概在", "大约", "大約", "大概", "约在", "約在", "约", "約")
 
 
-def find_dates(text: str, ref: _dt.date | None = None) -> list[TimeExpression]:
+def find_dates(text: str, ref: _dt.date | None = None, ref_precision: str = "day") -> list[TimeExpression]:
     """All temporal expressions in text, in order, non-overlapping. ref = publication date (reference).
 
     Narrative-relative words (同年, 次年, 四年后, 当天...) resolve against the nearest preceding resolved
     date in the same text. With ref None, pubdate-relative words stay unresolved (never use today).
+    ``ref_precision`` ('day', 'month', 'year') says how well the publication date is known: day and
+    week words resolved against a month-precise date come out as that month, approximate.
     """
     if not text:
         return []
+    if ref is not None and ref_precision in ("month", "year"):
+        return [
+            _coarsen(x, ref, ref_precision)
+            if x.span.resolution == "relative-to-pubdate" and x.span.precision in ("day", "week") and _DAY_ONLY.fullmatch(x.text)
+            else x
+            for x in find_dates(text, ref)
+        ]
     if isinstance(ref, _dt.datetime):
         ref = ref.date()
     ctx = _Ctx(text, ref)
@@ -1049,7 +1060,7 @@ def find_dates(text: str, ref: _dt.date | None = None) -> list[TimeExpression]:
                 sp = _Span(_dt.date.fromisoformat(er["start"]), _dt.date.fromisoformat(er["end"]), er["precision"],
                            "explicit", er.get("approx", False), "")
             elif kind == "vague":
-                sp = _unresolved(_VAGUE[t], "vague expression, no definite date")
+                sp = _anaphora(t, ctx, s) or _unresolved(_VAGUE[t], "vague expression, no definite date")
         except (ValueError, OverflowError, KeyError):
             sp = None
         if sp is None:
@@ -1090,6 +1101,34 @@ def find_dates(text: str, ref: _dt.date | None = None) -> list[TimeExpression]:
         if sp.start is not None and sp.resolution != "unresolved":
             _set_anchor(ctx, sp, tt, s, e)
     return out
+
+
+_SENT_RUNS = re.compile(r"[。！？!?\n]+")
+_ANAPHORA = {"当时", "當時", "那时", "那時", "那时候", "那時候", "彼时", "彼時"}
+
+
+def _anaphora(t: str, ctx: _Ctx, pos: int) -> _Span | None:
+    """当时/那时 ("at that time") point back at the story's date, but only one close by: in the same
+    sentence or the one before, within 150 characters. Further away it stays vague."""
+    a = ctx.anchor
+    if t not in _ANAPHORA or a is None or a.start is None or ctx.anchor_end < 0 or pos - ctx.anchor_end > 150:
+        return None
+    if len(_SENT_RUNS.findall(ctx.text, ctx.anchor_end, pos)) > 1:
+        return None
+    return _Span(a.start, a.end, a.precision, "relative-to-narrative", a.approx, ctx.anchorwhy())
+
+
+def _coarsen(expr: TimeExpression, ref: _dt.date, ref_precision: str) -> TimeExpression:
+    """A day word (今天, 上周) against a publication date known only to the month or year
+    can say no more than that month or year."""
+    sp = expr.span
+    if ref_precision == "month":
+        start, end = ref.replace(day=1).isoformat(), _date(ref.year, ref.month, _mend(ref.year, ref.month)).isoformat()
+    else:
+        start, end = f"{ref.year:04d}-01-01", f"{ref.year:04d}-12-31"
+    why = f"{expr.text} → {start[:7] if ref_precision == 'month' else start[:4]}, publication date known to the {ref_precision} only"
+    return TimeExpression(expr.text, expr.start_char, expr.end_char,
+                          DateSpan(start, end, ref_precision, True, sp.resolution, why))
 
 
 def _set_anchor(ctx: _Ctx, sp: _Span, t: str, s: int, e: int) -> None:

@@ -23,7 +23,7 @@ DATA = Path(__file__).with_name("data")
 TITLE_MAX = 30
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s)")
-_CLAUSE_SEP = re.compile(r"[，,：:；;]")
+_CLAUSE_SEP = re.compile(r"[，,；;]")  # not colons: what follows one elaborates the same statement
 _TITLE_SPLIT = re.compile(r"[，,；;。！？!?]|——")
 _CLOCK = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]")
@@ -44,6 +44,7 @@ class Knowledge:
     tags: tuple  # (tag, compiled regex)
     kinds: dict  # kind -> compiled regex
     fillers: frozenset = frozenset()  # folded clauses that only introduce a statement
+    actions: tuple = ()  # (action class, compiled regex)
 
 
 def _kw_regex(words) -> re.Pattern:
@@ -83,7 +84,8 @@ def load_knowledge(extra: tuple[str, ...] = ()) -> Knowledge:
     tags = tuple((t, _kw_regex(words)) for t, words in tag_data["tags"].items())
     kinds = {k: _kw_regex(v) for k, v in tag_data["kinds"].items() if isinstance(v, list)}
     fillers = frozenset(fold(w) for w in tag_data.get("title_fillers", []))
-    return Knowledge(alias_re, alias_map, org_re, person_re, title_re, tags, kinds, fillers)
+    actions = tuple((a, _kw_regex(w)) for a, w in tag_data.get("actions", {}).items() if isinstance(w, list))
+    return Knowledge(alias_re, alias_map, org_re, person_re, title_re, tags, kinds, fillers, actions)
 
 
 def find_entities(text: str, kb: Knowledge) -> tuple[Entity, ...]:
@@ -295,7 +297,22 @@ def _content(ev: Event) -> str:
     return " ".join(m.quote.replace(m.time_text, " ") for m in ev.mentions)
 
 
-def compare(cand: Event, other: Event) -> Verdict:
+_NEGATION = re.compile(r"(?:无法|無法|没有|沒有|未能|不能|未|没|沒|不)\S?$")
+
+
+def actions_of(text: str, kb: Knowledge) -> frozenset:
+    """Action classes a statement asserts; a negated verb (无法交付) asserts nothing."""
+    folded = fold(text)
+    found = set()
+    for a, rx in kb.actions:
+        for m in rx.finditer(folded):
+            if not _NEGATION.search(folded, max(0, m.start() - 3), m.start()):
+                found.add(a)
+                break
+    return frozenset(found)
+
+
+def compare(cand: Event, other: Event, kb: Knowledge | None = None) -> Verdict:
     """Is ``cand`` the same real-world event as ``other`` (from another document)?
 
     Evidence: wording (character bigrams after script folding, dates removed), shared actors
@@ -312,6 +329,9 @@ def compare(cand: Event, other: Event) -> Verdict:
     shared = sorted(key_a & key_b)
     places = sorted({e.name for e in cand.entities if e.type == "place"} & {e.name for e in other.entities if e.type == "place"})
     same_day = cand.precision == other.precision == "day" and cand.start == other.start and cand.end == other.end
+    kb = kb or load_knowledge()
+    acts = sorted(actions_of(_content(cand), kb) & actions_of(_content(other), kb))
+    actors = bool(shared) or len(places) >= 2
     score = round(min(1.0, 0.6 * text_sim + 0.15 * contain + 0.15 * min(len(shared), 2) + 0.05 * min(len(places), 2)
                       + (0.1 if same_day else 0.0)), 3)
     reasons = [f"wording {text_sim:.2f} (containment {contain:.2f})"]
@@ -319,6 +339,8 @@ def compare(cand: Event, other: Event) -> Verdict:
         reasons.append("shared actors: " + ", ".join(shared))
     if places:
         reasons.append("shared places: " + ", ".join(places))
+    if acts:
+        reasons.append("shared action: " + ", ".join(acts))
     if _overlap(cand, other):
         rule = None
         if text_sim >= 0.3:
@@ -327,12 +349,14 @@ def compare(cand: Event, other: Event) -> Verdict:
             rule = "same actors, similar wording"
         elif same_day and shared:
             rule = f"same day {cand.start}, same actors"
+        elif actors and acts and text_sim >= 0.05:
+            rule = "same actors, same action"
         elif len(places) >= 2 and text_sim >= 0.12 and contain >= 0.2:
             rule = "same places, similar wording"
         if rule:
             reasons.insert(0, f"{rule}; dates agree ({_span(cand)} / {_span(other)})")
             return Verdict("same", score, tuple(reasons))
-    elif (shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3):
+    elif (shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3) or (actors and acts and text_sim >= 0.05):
         reasons.insert(0, f"same story, incompatible dates: {_span(cand)} vs {_span(other)}")
         return Verdict("dispute", score, tuple(reasons))
     return Verdict("none", score, tuple(reasons))

@@ -1,66 +1,176 @@
-"""Readers: bytes on disk → ``Document`` (text, markdown, html, jsonl news dumps).
+"""Readers: bytes on disk → ``Document``s (text, Markdown, HTML, JSONL news dumps) or
+``EventChunk``s (structured events: our JSON export, JSONL, CSV).
 
-Offsets downstream refer to the text exactly as decoded here; nothing is normalised
-(CRLF stays CRLF). Decoding: UTF-8 (BOM or not), UTF-16 with BOM, then GB18030 or Big5,
-whichever decodes cleanly with the more plausible characters.
+The format is chosen from the extension and the content (``detect_format``) unless the caller
+names one. Offsets downstream refer to the text exactly as decoded here; nothing is normalised
+(CRLF stays CRLF). Decoding lives in ``encoding``; structured events in ``structured``.
+Every problem is an ``InputError`` whose message names the file (and the line, for JSONL/CSV).
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
-import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
+
+import orjson
 
 from ..errors import InputError
 from ..models import Document
 from ..text import script_of
+from .encoding import decode
+from .structured import CHUNK_SIZE, EventChunk, read_events
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".jsonl", ".ndjson"}
+__all__ = ["decode", "read_path", "read_file", "ReadOptions", "ReadResult", "detect_format", "parse_size",
+           "parse_map", "FORMATS", "TEXT_SUFFIXES", "MAX_BYTES"]
+
 MAX_BYTES = 50 * 1024 * 1024
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json",
+                 ".csv", ".tsv"}
+FORMATS = ("auto", "text", "markdown", "html", "news-jsonl", "news-json", "events", "events-json", "events-jsonl",
+           "events-csv")
+FORMAT_ALIASES = {"txt": "text", "md": "markdown", "htm": "html", "jsonl": "news-jsonl", "news": "news-jsonl",
+                  "json": "events-json", "csv": "events-csv", "events": "events"}
+STRUCTURED = ("events-json", "events-jsonl", "events-csv")
 
-# Frequent characters of both scripts: a decoding that yields many of them is the plausible one.
-_COMMON = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龍國會這個為們說來時後對發過經還進開關於與當從麼業動")
-_PLAUSIBLE = re.compile(r"[\u4e00-\u9fff]")
-
-
-def decode(data: bytes, name: str) -> str:
-    """Decode bytes to text or raise InputError naming the file."""
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{name}: looks like a binary file (NUL bytes), not text")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise InputError(f"{name}: has a UTF-8 BOM but is not valid UTF-8 (byte {e.start})") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as e:
-            raise InputError(f"{name}: has a UTF-16 BOM but is not valid UTF-16 (byte {e.start})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    candidates = []
-    for enc in ("gb18030", "big5"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        cjk = _PLAUSIBLE.findall(text)
-        score = sum(1 for c in cjk if c in _COMMON) / (len(cjk) or 1)
-        candidates.append((score, enc, text))
-    if not candidates:
-        raise InputError(f"{name}: cannot be decoded as UTF-8, UTF-16, GB18030/GBK or Big5")
-    candidates.sort(reverse=True)
-    return candidates[0][2]
+# Canonical field → keys tried in a news record, in order (``--map text=body`` replaces the list).
+NEWS_KEYS = {
+    "text": ("text", "content", "body", "article", "maintext"),
+    "title": ("title", "headline"),
+    "published": ("published", "time", "date", "pubtime", "publish_time", "pub_date", "datetime", "date_publish"),
+    "url": ("url", "link"),
+    "outlet": ("outlet", "source", "site", "sitename", "source_domain"),
+}
+EVENT_FIELDS = ("id", "start", "end", "date", "precision", "title", "summary", "kind", "entities", "tags", "source",
+                "mentions", "disputes")
 
 
-_FRONT = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.S)
+@dataclass(frozen=True)
+class ReadOptions:
+    format: str = "auto"
+    mapping: tuple[tuple[str, str], ...] = ()  # (canonical field, key in the file)
+    max_bytes: int = MAX_BYTES  # 0 = no limit
+    skip_bad: bool = False
+    chunk_size: int = CHUNK_SIZE
+
+
+@dataclass
+class ReadResult:
+    format: str
+    sha256: str
+    documents: list[Document] = field(default_factory=list)
+    chunks: list[EventChunk] = field(default_factory=list)
+    bad: list[str] = field(default_factory=list)  # skipped records (only with skip_bad)
+    bad_paths: set[str] = field(default_factory=set)  # documents not to drop although absent this time
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.I)
+
+
+def parse_size(value: str | int) -> int:
+    """'50MB' → 52428800; '0' → 0 (no limit). Raises ValueError."""
+    if isinstance(value, int):
+        return value
+    m = _SIZE.match(value or "")
+    if not m:
+        raise ValueError(f"{value!r} is not a size (try 50MB, 2GB or 0 for no limit)")
+    unit = (m.group(2) or "b").lower().rstrip("b").rstrip("i")
+    return int(float(m.group(1)) * 1024 ** " kmgt".index(unit or " "))
+
+
+def parse_map(items) -> tuple[tuple[str, str], ...]:
+    """['text=body', 'published=pubtime'] → (('text', 'body'), ...). Raises ValueError."""
+    out = []
+    known = set(NEWS_KEYS) | set(EVENT_FIELDS)
+    for item in items or ():
+        canon, sep, key = item.partition("=")
+        canon, key = canon.strip(), key.strip()
+        if not sep or not canon or not key:
+            raise ValueError(f"--map {item!r}: expected FIELD=KEY, e.g. text=body")
+        if canon not in known:
+            raise ValueError(f"--map {item!r}: unknown field {canon!r} (one of {', '.join(sorted(known))})")
+        out.append((canon, key))
+    return tuple(out)
+
+
+def normalize_format(fmt: str | None) -> str:
+    fmt = (fmt or "auto").lower()
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    return fmt
+
+
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_HTML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+
+
+def _first_json(text: str):
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                return orjson.loads(line)
+            except orjson.JSONDecodeError:
+                return None
+    return None
+
+
+def _looks_event(obj, mapping: dict) -> bool:
+    if not isinstance(obj, dict):
+        return False
+    text_keys = (mapping["text"],) if "text" in mapping else NEWS_KEYS["text"]
+    if any(k in obj for k in text_keys):
+        return False
+    start = mapping.get("start", "start")
+    return (start in obj or "date" in obj) and any(k in obj for k in ("title", "summary", mapping.get("title", "title")))
+
+
+def detect_format(text: str, suffix: str, mapping: dict | None = None, hint: str = "auto") -> str:
+    """The reader for a decoded file: from ``hint`` if given, else extension and content."""
+    mapping = mapping or {}
+    suffix = suffix.lower()
+    head = text.lstrip("\ufeff")[:4096]
+    if hint not in ("auto", "events"):
+        return hint
+    if suffix in (".csv", ".tsv"):
+        return "events-csv"
+    stripped = head.lstrip()
+    if suffix in (".jsonl", ".ndjson") or (hint == "events" and stripped.startswith("{") and "\n{" in text[:1_000_000]):
+        return "events-jsonl" if hint == "events" or _looks_event(_first_json(text), mapping) else "news-jsonl"
+    if suffix == ".json" or stripped.startswith(("{", "[")):
+        if stripped.startswith("["):
+            first = None
+            try:
+                data = orjson.loads(text)
+                first = data[0] if isinstance(data, list) and data else None
+            except orjson.JSONDecodeError:
+                pass
+            if first is not None and not _looks_event(first, mapping) and hint != "events":
+                return "news-json"
+            return "events-json"
+        if stripped.startswith("{"):
+            # One JSON object: our export (or an events wrapper); several lines of objects: JSONL.
+            if re.search(r'"format"\s*:\s*"hz-timeline/events"|"events"\s*:', head):
+                return "events-json"
+            if "\n" in text.strip():
+                obj = _first_json(text)
+                if isinstance(obj, dict):
+                    return "events-jsonl" if hint == "events" or _looks_event(obj, mapping) else "news-jsonl"
+            return "events-json" if suffix == ".json" or hint == "events" else "text"
+        if suffix == ".json":
+            return "events-json"
+    if hint == "events":
+        return "events-csv"
+    if suffix in (".html", ".htm", ".xhtml") or _HTML_START.match(head):
+        return "html"
+    if suffix in (".md", ".markdown"):
+        return "markdown"
+    if _FRONT.match(text[:65536]):
+        return "markdown"
+    return "text"
 
 
 def _front_matter(text: str) -> tuple[dict, int]:
@@ -122,18 +232,75 @@ class _HTMLText(HTMLParser):
             self.parts.append(data)
 
 
-def _html_document(text: str) -> tuple[str, dict]:
+def _stdlib_html(text: str) -> tuple[str, dict]:
     p = _HTMLText()
-    p.feed(text)
+    try:
+        p.feed(text)
+        p.close()
+    except Exception:  # HTMLParser is lenient, but never let a page crash an import
+        pass
     body = "".join(p.parts)
     body = re.sub(r"[ \t\u3000]*\n[\s]*", "\n", body).strip()
-    meta = {"title": html.unescape(p.meta.get("og:title") or p.title).strip() or None}
-    for key in ("article:published_time", "pubdate", "publishdate", "datepublished", "date", "time"):
+    meta: dict = {"title": html.unescape(p.meta.get("og:title") or "").strip() or None,
+                  "page_title": html.unescape(p.title).strip() or None}
+    for key in ("article:published_time", "og:published_time", "pubdate", "publishdate", "datepublished",
+                "publish_date", "date", "dc.date", "time"):
         if p.meta.get(key):
             meta["published"] = p.meta[key]
             break
     if p.meta.get("og:site_name"):
         meta["outlet"] = p.meta["og:site_name"]
+    if p.meta.get("og:url"):
+        meta["url"] = p.meta["og:url"]
+    return body, meta
+
+
+def _trafilatura_config():
+    global _TRAF_CONFIG
+    if _TRAF_CONFIG is None:
+        from trafilatura.settings import use_config
+
+        cfg = use_config()
+        cfg.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # no SIGALRM: imports run in workers and threads
+        cfg.set("DEFAULT", "MIN_EXTRACTED_SIZE", "10")
+        cfg.set("DEFAULT", "MIN_OUTPUT_SIZE", "1")
+        cfg.set("DEFAULT", "MIN_EXTRACTED_COMM_SIZE", "1")
+        cfg.set("DEFAULT", "MIN_OUTPUT_COMM_SIZE", "1")
+        _TRAF_CONFIG = cfg
+    return _TRAF_CONFIG
+
+
+_TRAF_CONFIG = None
+USE_TRAFILATURA = True  # tests flip this to exercise the stdlib fallback
+
+
+def _html_document(text: str) -> tuple[str, dict]:
+    """Article body, title, publication time and site name of a page.
+
+    trafilatura (a maintained extractor made for news pages) finds the body when installed;
+    the stdlib parser supplies the meta tags and is the fallback body extractor. Title:
+    og:title, else the extractor's (the article heading), else <title>.
+    """
+    body, meta = _stdlib_html(text)
+    page_title = meta.pop("page_title", None)
+    got: dict = {}
+    if USE_TRAFILATURA:
+        try:
+            import trafilatura
+
+            res = trafilatura.bare_extraction(
+                text, config=_trafilatura_config(), include_comments=False, include_tables=True, favor_recall=True,
+                with_metadata=True, date_extraction_params={"extensive_search": False, "original_date": True})
+            if res is not None:
+                got = res.as_dict() if hasattr(res, "as_dict") else dict(res)
+        except Exception:  # not installed, or a page that trips it: the fallback still imports it
+            got = {}
+    if isinstance(got.get("text"), str) and got["text"].strip():
+        body = got["text"].strip()
+    meta["title"] = meta.get("title") or _str(got.get("title")) or page_title
+    for key, theirs in (("published", "date"), ("outlet", "sitename"), ("url", "url")):
+        if not meta.get(key) and _str(got.get(theirs)):
+            meta[key] = _str(got.get(theirs))
     return body, meta
 
 
@@ -145,89 +312,152 @@ def _first_line(text: str) -> str | None:
     return None
 
 
-def read_path(path: Path, display: str | None = None) -> list[Document]:
-    """Read one file into documents (a JSONL dump gives one per line). Raises InputError."""
+def _str(v) -> str | None:
+    if v is None or v == "" or isinstance(v, (dict, list)):
+        return None
+    return str(v).strip() or None
+
+
+def read_file(path: Path, display: str | None = None, options: ReadOptions = ReadOptions()) -> ReadResult:
+    """Read one file into documents or event chunks. Raises InputError naming the file."""
+    path = Path(path)
     name = display or str(path)
+    limit = options.max_bytes
     try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError(f"{name}: is a directory")
+        if limit and size > limit:
+            raise InputError(f"{name}: {size:,} bytes is over the {limit:,}-byte limit (raise it with --max-size)")
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{name}: is a directory") from None
     except OSError as e:
-        raise InputError(f"{name}: cannot be read ({e.strerror})") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit")
+        raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
+    return read_bytes(data, name, path.suffix, options)
+
+
+def read_bytes(data: bytes, name: str, suffix: str = "", options: ReadOptions = ReadOptions()) -> ReadResult:
+    """Like ``read_file`` for bytes already in memory (``suffix`` helps choose the format)."""
+    if options.max_bytes and len(data) > options.max_bytes:
+        raise InputError(f"{name}: {len(data):,} bytes is over the {options.max_bytes:,}-byte limit (raise it with --max-size)")
+    if not data.strip():
+        raise InputError(f"{name}: is empty")
     sha = hashlib.sha256(data).hexdigest()
     text = decode(data, name)
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return _jsonl_documents(text, name, sha)
+    mapping = dict(options.mapping)
+    fmt = detect_format(text, suffix, mapping, normalize_format(options.format))
+    result = ReadResult(format=fmt, sha256=sha)
+    if fmt in STRUCTURED:
+        result.chunks, result.bad = read_events(text, name, fmt, mapping, options.skip_bad, options.chunk_size)
+        if not result.chunks and not result.bad:
+            raise InputError(f"{name}: no events in this {fmt} file")
+        return result
+    if fmt in ("news-jsonl", "news-json"):
+        _news(text, name, mapping, options.skip_bad, result, fmt)
+        return result
+    result.documents.append(_single(text, name, sha, fmt))
+    return result
+
+
+def _single(text: str, name: str, sha: str, fmt: str) -> Document:
     meta: dict = {}
-    fmt = "text"
-    if suffix in (".html", ".htm") or re.match(r"\s*<(!doctype html|html)", text[:200], re.I):
+    if fmt == "html":
         text, meta = _html_document(text)
-        fmt = "html"
-    elif suffix in (".md", ".markdown") or _FRONT.match(text):
+    elif fmt in ("markdown", "text"):
         meta, cut = _front_matter(text)
         if cut:
-            # Offsets must stay exact: blank the front matter instead of slicing it off would
-            # leave junk; instead the document text starts after it.
+            # Front matter is metadata: the document text (and every offset) starts after it.
             text = text[cut:]
-        fmt = "markdown" if suffix in (".md", ".markdown") else "text"
-    return [
-        Document(
-            path=name,
-            text=text,
-            sha256=sha,
-            title=_str(meta.get("title")) or _first_line(text),
-            outlet=_str(meta.get("outlet") or meta.get("source")),
-            url=_str(meta.get("url")),
-            published=_str(meta.get("published") or meta.get("date")),
-            published_source="metadata" if (meta.get("published") or meta.get("date")) else "none",
-            script=script_of(text),
-            format=fmt,
-        )
-    ]
+    if not text.strip():
+        raise InputError(f"{name}: has no text" + (" (no article body found in the page)" if fmt == "html" else ""))
+    published = _str(meta.get("published") or meta.get("date") or meta.get("pubdate"))
+    return Document(
+        path=name,
+        text=text,
+        sha256=sha,
+        title=_str(meta.get("title")) or _first_line(text),
+        outlet=_str(meta.get("outlet") or meta.get("source") or meta.get("site")),
+        url=_str(meta.get("url") or meta.get("link")),
+        published=published,
+        published_source="metadata" if published else "none",
+        script=script_of(text),
+        format=fmt,
+    )
 
 
-def _str(v) -> str | None:
-    if v is None or v == "":
-        return None
-    return str(v).strip()
+def _pick(obj: dict, canon: str, mapping: dict):
+    keys = (mapping[canon],) if canon in mapping else NEWS_KEYS[canon]
+    for k in keys:
+        v = obj.get(k)
+        if v not in (None, ""):
+            return v
+    return None
 
 
-def _jsonl_documents(text: str, name: str, sha: str) -> list[Document]:
-    docs = []
+def _news_records(text: str, name: str, fmt: str):
+    if fmt == "news-json":
+        try:
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError as e:
+            raise InputError(f"{name}:{getattr(e, 'lineno', '?')}: malformed JSON ({getattr(e, 'msg', e)})") from None
+        if not isinstance(data, list):
+            raise InputError(f"{name}: expected a list of articles")
+        for i, obj in enumerate(data, 1):
+            yield i, orjson.dumps(obj), obj, None
+        return
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{name}:{lineno}: malformed JSON ({e.msg} at column {e.colno})") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"{name}:{lineno}: expected a JSON object per line")
-        body = obj.get("text") or obj.get("content") or obj.get("body")
-        if not isinstance(body, str) or not body.strip():
-            raise InputError(f"{name}:{lineno}: no 'text' or 'content' field")
-        line_sha = hashlib.sha256(line.encode("utf-8")).hexdigest()
-        published = _str(obj.get("published") or obj.get("time") or obj.get("date"))
-        docs.append(
-            Document(
-                path=f"{name}#{lineno}",
-                text=body,
-                sha256=line_sha,
-                title=_str(obj.get("title")) or _first_line(body),
-                outlet=_str(obj.get("outlet") or obj.get("source")),
-                url=_str(obj.get("url")),
-                published=published,
-                published_source="metadata" if published else "none",
-                script=script_of(body),
-                format="jsonl",
-            )
-        )
-    return docs
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as e:
+            yield lineno, None, None, f"malformed JSON ({str(e).split(':')[0]})"
+            continue
+        yield lineno, line.encode("utf-8", "surrogatepass"), obj, None
+
+
+def _news(text: str, name: str, mapping: dict, skip_bad: bool, result: ReadResult, fmt: str) -> None:
+    """A news dump: one article per JSONL line (or per element of a JSON list), named file#line."""
+    text_keys = "/".join((mapping["text"],) if "text" in mapping else NEWS_KEYS["text"][:3])
+    for no, raw, obj, err in _news_records(text, name, fmt):
+        path = f"{name}#{no}"
+        if err is None and not isinstance(obj, dict):
+            err = "expected a JSON object per line"
+        body = _pick(obj, "text", mapping) if err is None else None
+        if err is None and (not isinstance(body, str) or not body.strip()):
+            err = f"no '{text_keys}' field with text (map another key with --map text=KEY)"
+        if err:
+            msg = f"{name}:{no}: {err}"
+            if not skip_bad:
+                raise InputError(msg)
+            result.bad.append(msg)
+            result.bad_paths.add(path)
+            continue
+        published = _str(_pick(obj, "published", mapping))
+        result.documents.append(Document(
+            path=path,
+            text=body,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            title=_str(_pick(obj, "title", mapping)) or _first_line(body),
+            outlet=_str(_pick(obj, "outlet", mapping)),
+            url=_str(_pick(obj, "url", mapping)),
+            published=published,
+            published_source="metadata" if published else "none",
+            script=script_of(body),
+            format="jsonl",
+        ))
+    if not result.documents and not result.bad:
+        raise InputError(f"{name}: no articles in this news dump")
+
+
+def read_path(path: Path, display: str | None = None, options: ReadOptions = ReadOptions()) -> list[Document]:
+    """Read one file into documents (a JSONL dump gives one per line; structured events give
+    their chunk documents). Raises InputError."""
+    res = read_file(path, display, options)
+    return res.documents + [c.document for c in res.chunks]
 
 
 def with_overrides(doc: Document, **kw) -> Document:

@@ -250,9 +250,10 @@ class Store(Queries):
             c.execute("DELETE FROM disputes WHERE event_a = ? OR event_b = ?", (ev_id, ev_id))
             c.execute("DELETE FROM events WHERE id = ?", (ev_id,))
             return
-        # Title and summary come from the first complete statement (abstracts are often cut short).
+        # Title and summary come from a complete statement (abstracts are often cut short).
         complete = [r for r in rows if _COMPLETE.search(r["quote"])]
-        first = complete[0] if complete else max(rows, key=lambda r: len(r["quote"]))
+        # Among them the shortest is the most focused statement of what happened.
+        first = min(complete, key=lambda r: (len(r["quote"]), r["id"])) if complete else max(rows, key=lambda r: len(r["quote"]))
         # The most precise statement dates the event; ties go to the first source.
         best = min(rows, key=lambda r: (PRECISION_ORDER.get(r["precision"], 99), r["id"]))
         ents: dict[str, str] = {}

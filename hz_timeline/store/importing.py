@@ -131,7 +131,7 @@ def import_documents(store: Store, docs: Iterable[Document], report: ImportRepor
         if store.document_sha(doc.path) == doc.sha256:
             report.skipped += 1
             continue
-        exprs = find_dates(doc.text, reference_date(doc.published))
+        exprs = find_dates(doc.text, reference_date(doc.published), doc.published_precision or "day")
         candidates, undated = extract(doc, exprs, kb)
         stats = store.add_document(doc, candidates, undated)
         if stats["skipped"]:

@@ -30,6 +30,10 @@ from .timeline import TimelineView, open_store
 PANES = ("#timeline", "#detail", "#filters", "#density")
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 class TimelineApp(App):
     """Timeline (middle), filters (left), detail (right or below), density strip (top)."""
 
@@ -72,7 +76,6 @@ class TimelineApp(App):
         self.query_one("#detail").border_title = "Event"
         self.query_one("#timeline").focus()
         self._status()
-        self._load_axis()
 
     # The panes live on the first screen; the reader and dialogs are pushed above it.
     @property
@@ -99,17 +102,11 @@ class TimelineApp(App):
     def density(self) -> DensityStrip:
         return self.main.query_one("#density", DensityStrip)
 
-    @work(thread=True, group="axis")
-    def _load_axis(self) -> None:
-        with open_store(self.db_path) as store:
-            years = store.years(Filter())
-        self.call_from_thread(self.density.set_axis, years)
-
     def _status(self) -> None:
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(" hz-timeline ", style="bold reverse")
         t.append(f" {self.db_path.name} ", style="dim")
-        t.append("· loading…" if self.total is None else f"· {self.total:,} events", style="bold")
+        t.append("· counting…" if self.total is None else f"· {plural(self.total, 'event')}", style="bold")
         for chip in self.chips:
             t.append("  ")
             t.append(f" {chip} ", style="black on #e5c07b")
@@ -124,6 +121,12 @@ class TimelineApp(App):
 
     @on(TimelineLoaded)
     def _loaded(self, msg: TimelineLoaded) -> None:
+        if self.density.axis is None and self.filter == Filter():
+            # The unfiltered shape is the density strip's axis; no second query for it.
+            self.density.set_axis(msg.years)
+        if not self.filters.facets_loaded:
+            # Facets are secondary: they start once the timeline has had the database first.
+            self.filters.load_facets()
         self.total = msg.total
         self.density.set_counts(msg.years)
         self.filters.set_count(msg.total)
@@ -170,6 +173,14 @@ class TimelineApp(App):
             self.call_from_thread(self.push_screen, ReaderScreen(self.db_path, m["document"], m["start_char"]))
 
     # ------------------------------------------------------------ app-wide actions
+
+    MAIN_ONLY = {"search", "focus_filters", "export", "focus_timeline"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Over the reader or a dialog these keys would act on hidden panes: hide them from the footer.
+        if action in self.MAIN_ONLY and not self.on_main:
+            return False
+        return True
 
     def action_search(self) -> None:
         if self.on_main:

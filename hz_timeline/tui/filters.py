@@ -122,6 +122,7 @@ class FilterPane(VerticalScroll):
         self.filter = Filter()
         self.gen = 0
         self._timer = None
+        self.facets_loaded = False
 
     def compose(self):
         yield Label("Dates  (f)")
@@ -134,7 +135,8 @@ class FilterPane(VerticalScroll):
             yield Label(f"{title}  (space toggles)" if key == "tags" else title)
             yield SelectionList[str](id=f"facet-{key}", compact=True)
 
-    def on_mount(self) -> None:
+    def load_facets(self) -> None:
+        self.facets_loaded = True
         self._load_facets(self.filter, self.gen)
 
     # ------------------------------------------------------------ building the filter
@@ -195,14 +197,14 @@ class FilterPane(VerticalScroll):
         self.filter = f
         self.gen += 1
         self.post_message(FiltersChanged(f, chips(f, self.query_one("#dates", Input).value)))
-        self._load_facets(f, self.gen)
+        self.load_facets()
 
     def set_query(self, text: str) -> None:
         self.query_one("#query", Input).value = text
         self.apply()
 
     def set_count(self, total: int) -> None:
-        self.query_one("#count", Static).update(Content(f"{total:,} events"))
+        self.query_one("#count", Static).update(Content(f"{total:,} event{'' if total == 1 else 's'}"))
 
     def action_done(self) -> None:
         self.apply()

@@ -145,6 +145,9 @@ class ReaderScreen(Screen):
                 return i
         return max(0, len(self._paras) - 1)
 
+    def _paras_of(self, m: dict) -> set[int]:
+        return set(range(self._para_of(m["start_char"]), self._para_of(max(m["start_char"], m["end_char"] - 1)) + 1))
+
     def _scroll_to_current(self) -> None:
         if not self.mentions or not self._paras:
             return
@@ -161,11 +164,11 @@ class ReaderScreen(Screen):
     def action_step(self, delta: int) -> None:
         if not self.mentions:
             return
-        old = self._para_of(self.mentions[self.current]["start_char"])
+        old = self._paras_of(self.mentions[self.current])
         self.current = max(0, min(self.current + delta, len(self.mentions) - 1))
-        new = self._para_of(self.mentions[self.current]["start_char"])
+        new = self._paras_of(self.mentions[self.current])
         paras = self.query("#reader-body > .para")
-        for i in {old, new}:
+        for i in old | new:  # a statement may run over several paragraphs
             paras[i].update(self._para_text(i))
         self._scroll_to_current()
 

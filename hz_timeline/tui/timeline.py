@@ -31,7 +31,7 @@ from .messages import EventHighlighted, OpenReader, TimelineLoaded
 
 PAGE = 100  # rows per fetch; one page covers two screens of a tall terminal
 MAX_PAGES = 40  # cache bound: 4,000 rows, well under a megabyte
-DATE_W = 13  # '~2018 autumn', '2025-02-13–14' fit; longer ranges are cut with an ellipsis
+DATE_W = 16  # '~2018 autumn', '2025-01-28–02-05' fit; longer ranges are cut with an ellipsis
 KIND_MARK = {"past": " ", "plan": "P", "forecast": "F", "statistic": "S"}
 
 
@@ -45,7 +45,11 @@ def fit(text: str, width: int) -> str:
     n = cell_len(text)
     if n <= width:
         return text + " " * (width - n)
-    return set_cell_size(text, width - 1) + "…"
+    cut = set_cell_size(text, width - 1)
+    if cell_len(cut.rstrip(" ")) < cell_len(cut) and not text[: len(cut)].endswith(" "):
+        # A wide character did not fit and was replaced by padding: ellipsis first, then the pad.
+        return cut.rstrip(" ") + "…" + " " * (width - 1 - cell_len(cut.rstrip(" ")))
+    return cut + "…"
 
 
 def open_store(path):
@@ -455,17 +459,18 @@ class TimelineView(ScrollView, can_focus=True):
         if rec is None:
             return Strip([Segment(fit("  …", width), row_style + style("timeline--dim"))], width)
         date = when(rec["start"], rec["end"], rec["precision"], bool(rec["approx"]))
+        date_w = DATE_W if width >= 90 else 13
         kind = KIND_MARK.get(rec["kind"], "?")
         n_src = rec["n_sources"] or 0
         src = f"×{n_src}" if n_src > 1 else ""
         tag_w = 18 if width >= 80 else 0
         tags = " ".join("#" + one_line(t) for t in rec.get("tags", [])) if tag_w else ""
-        fixed = 1 + DATE_W + 1 + 1 + 1 + (tag_w + 1 if tag_w else 0) + 4 + 1
+        fixed = 1 + date_w + 1 + 1 + 1 + (tag_w + 1 if tag_w else 0) + 4 + 1
         title_w = max(4, width - fixed)
         title = fit(one_line(rec["title"] or ""), title_w)
         segs = [
             Segment("▌" if selected else " ", row_style + style("timeline--kind")),
-            Segment(fit(date, DATE_W) + " ", row_style + style("timeline--date")),
+            Segment(fit(date, date_w) + " ", row_style + style("timeline--date")),
             Segment(kind + " ", row_style + style("timeline--kind")),
         ]
         segs.extend(self._title_segments(title, row_style))

@@ -1,0 +1,379 @@
+"""Structured events: our JSON export, JSONL (one event per line) and CSV → ``EventChunk``s.
+
+Structured input skips date finding and extraction: each event keeps its dates, title,
+summary, kind, entities and tags as given. The store needs a document behind every mention,
+so each *chunk* of a structured file (up to ``chunk_size`` events; a small file is one chunk)
+becomes one synthetic ``Document`` whose text is the mentions' quotes, one per line. Mention
+offsets are rewritten to point into that text, so ``text[start_char:end_char] == quote``
+holds as for any document; where each quote originally came from (document path, title,
+publication date and offsets in the file) is kept in the mention's ``explanation``.
+
+Events keep their ``id``; rows without one (CSV usually) get a stable id from their content.
+Every error names the file and the line (JSONL, CSV) or event number (JSON).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from calendar import monthrange
+from dataclasses import dataclass, field
+
+import orjson
+
+from ..errors import InputError
+from ..models import KINDS, PRECISIONS, DateSpan, Document, Entity, Event, Mention
+from ..text import script_of
+
+FORMAT_ID = "hz-timeline/events"
+CHUNK_SIZE = 10_000
+_ISO = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\s*$")
+_LIST_SPLIT = re.compile(r"\s*[;；|、]\s*")
+ENTITY_TYPES = ("org", "person", "place", "product", "policy", "other")
+
+
+class BadRecord(ValueError):
+    """One record that cannot be read; the caller adds file and line."""
+
+
+@dataclass
+class EventChunk:
+    """One transaction's worth of structured events, with the document that holds their quotes."""
+
+    document: Document
+    events: list[Event]
+    first: int  # first line (JSONL/CSV) or event number (JSON) of the chunk
+    last: int
+    sources: dict[str, int] = field(default_factory=dict)  # event id -> distinct original documents
+    disputes: dict[str, tuple] = field(default_factory=dict)  # event id -> ((other id, reason), ...)
+
+
+def _interval(value, name: str) -> tuple[str, str, str]:
+    """'2014' → year, '2014-03' → month, '2014-03-05' → day: (start, end, precision)."""
+    if not isinstance(value, str):
+        raise BadRecord(f"{name} must be a date string like 2014-03-05, not {type(value).__name__}")
+    m = _ISO.match(value)
+    if not m:
+        raise BadRecord(f"{name} {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if d:
+            from datetime import date
+
+            iso = date(y, int(mo), int(d)).isoformat()
+            return iso, iso, "day"
+        if mo:
+            mo = int(mo)
+            last = monthrange(y, mo)[1]
+            return f"{y:04d}-{mo:02d}-01", f"{y:04d}-{mo:02d}-{last:02d}", "month"
+    except ValueError:
+        raise BadRecord(f"{name} {value!r} is not a calendar date") from None
+    if y < 1:
+        raise BadRecord(f"{name} {value!r} is not a calendar date")
+    return f"{y:04d}-01-01", f"{y:04d}-12-31", "year"
+
+
+def _dates(obj: dict, start_key="start", end_key="end") -> tuple[str, str, str]:
+    raw_start = obj.get(start_key)
+    if raw_start in (None, "") and obj.get("date") not in (None, ""):
+        raw_start = obj.get("date")
+    if raw_start in (None, ""):
+        raise BadRecord("no 'start' (or 'date')")
+    s0, e0, p0 = _interval(raw_start, "start")
+    raw_end = obj.get(end_key)
+    if raw_end not in (None, ""):
+        _, e1, p1 = _interval(raw_end, "end")
+        precision = obj.get("precision") or (p0 if e1 == e0 else "range")
+    else:
+        e1 = e0
+        precision = obj.get("precision") or p0
+    if precision not in PRECISIONS:
+        raise BadRecord(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+    if e1 < s0:
+        raise BadRecord(f"end {e1} is before start {s0}")
+    return s0, e1, precision
+
+
+def _text(v, key: str, default: str = "") -> str:
+    if v is None:
+        return default
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(v)
+    if not isinstance(v, str):
+        raise BadRecord(f"{key} must be text")
+    return v
+
+
+def _entities(v) -> tuple[Entity, ...]:
+    if v in (None, ""):
+        return ()
+    if isinstance(v, str):
+        v = [x for x in _LIST_SPLIT.split(v.strip()) if x]
+    if not isinstance(v, list):
+        raise BadRecord("entities must be a list")
+    out: dict[str, Entity] = {}
+    for e in v:
+        if isinstance(e, dict):
+            name, typ = e.get("name"), e.get("type") or "other"
+        elif isinstance(e, (list, tuple)) and len(e) == 2:
+            name, typ = e
+        elif isinstance(e, str):
+            name, _, typ = e.partition(":")
+            typ = typ or "other"
+        else:
+            raise BadRecord("each entity must be {name, type}, [name, type] or 'name:type'")
+        if not isinstance(name, str) or not name.strip() or not isinstance(typ, str):
+            raise BadRecord("an entity has no name")
+        typ = typ.strip() if typ.strip() in ENTITY_TYPES else "other"
+        out.setdefault(name.strip(), Entity(name.strip(), typ))
+    return tuple(out.values())
+
+
+def _tags(v) -> tuple[str, ...]:
+    if v in (None, ""):
+        return ()
+    if isinstance(v, str):
+        v = [x for x in _LIST_SPLIT.split(v.strip()) if x]
+    if not isinstance(v, list) or not all(isinstance(t, str) for t in v):
+        raise BadRecord("tags must be a list of strings")
+    return tuple(dict.fromkeys(t.strip() for t in v if t.strip()))
+
+
+def content_id(start: str, end: str, title: str, summary: str) -> str:
+    return "ev-" + hashlib.sha1(f"{start}|{end}|{title}|{summary}".encode()).hexdigest()[:12]
+
+
+@dataclass
+class _Raw:
+    """An event as read, before its mentions are placed in a chunk text."""
+
+    id: str
+    start: str
+    end: str
+    precision: str
+    title: str
+    summary: str
+    kind: str
+    entities: tuple
+    tags: tuple
+    mentions: list  # of dicts: quote, time_text, start, end, precision, resolution, origin
+    disputes: tuple
+    n_sources: int
+
+
+def parse_event(obj, mapping: dict[str, str] | None = None, origin: str = "") -> _Raw:
+    """One event record (export record, JSONL line or CSV row as a dict) → _Raw."""
+    if not isinstance(obj, dict):
+        raise BadRecord("expected a JSON object (an event)")
+    if mapping:
+        obj = {**obj, **{canon: obj.get(src) for canon, src in mapping.items() if src in obj}}
+    start, end, precision = _dates(obj)
+    summary = _text(obj.get("summary"), "summary").strip()
+    title = _text(obj.get("title"), "title").strip()
+    if not summary and not title:
+        raise BadRecord("no 'title' or 'summary'")
+    time_text = start if start == end else f"{start}..{end}"
+    if precision in ("year", "month"):
+        time_text = start[: 4 if precision == "year" else 7]
+    if not title:
+        from .events import make_title
+
+        title = make_title(summary, "")
+    summary = summary or title
+    kind = obj.get("kind") or "past"
+    if kind not in KINDS:
+        raise BadRecord(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    ev_id = obj.get("id")
+    if ev_id in (None, ""):
+        ev_id = content_id(start, end, title, summary)
+    elif not isinstance(ev_id, (str, int)) or isinstance(ev_id, bool):
+        raise BadRecord("id must be text")
+    mentions = []
+    raw_mentions = obj.get("mentions")
+    if raw_mentions not in (None, []):
+        if not isinstance(raw_mentions, list):
+            raise BadRecord("mentions must be a list")
+        for i, m in enumerate(raw_mentions, 1):
+            if not isinstance(m, dict):
+                raise BadRecord(f"mention {i} is not an object")
+            quote = _text(m.get("quote"), f"mention {i} quote")
+            if not quote.strip():
+                quote = summary
+            ms, me, mp = start, end, precision
+            if m.get("start"):
+                ms, me, mp = _dates(m)
+            res = m.get("resolution") or "explicit"
+            if not isinstance(res, str):
+                raise BadRecord(f"mention {i} resolution must be text")
+            doc = _text(m.get("document"), "document")
+            where = ""
+            if doc:
+                where = f"{doc}"
+                if isinstance(m.get("start_char"), int) and isinstance(m.get("end_char"), int):
+                    where += f" [{m['start_char']}:{m['end_char']}]"
+                if m.get("document_title"):
+                    where += f" «{_text(m.get('document_title'), 'document_title')}»"
+                if m.get("published"):
+                    where += f" published {_text(m.get('published'), 'published')}"
+            mentions.append({"quote": quote, "time_text": _text(m.get("time_text"), "time_text") or time_text,
+                             "start": ms, "end": me, "precision": mp, "resolution": res, "origin": where or origin,
+                             "document": doc})
+    else:
+        source = _text(obj.get("source"), "source")
+        mentions.append({"quote": summary, "time_text": _text(obj.get("time_text"), "time_text") or time_text,
+                         "start": start, "end": end, "precision": precision, "resolution": "explicit",
+                         "origin": source or origin, "document": source})
+    disputes = obj.get("disputes") or ()
+    if not isinstance(disputes, (list, tuple)):
+        raise BadRecord("disputes must be a list")
+    dis = []
+    for d in disputes:
+        if isinstance(d, dict) and isinstance(d.get("event"), str):
+            dis.append((d["event"], _text(d.get("reason"), "reason")))
+        elif isinstance(d, str):
+            dis.append((d, ""))
+    n_sources = len({m["document"] for m in mentions if m["document"]}) or 1
+    return _Raw(str(ev_id), start, end, precision, title, summary, kind, _entities(obj.get("entities")),
+                _tags(obj.get("tags")), mentions, tuple(dis), n_sources)
+
+
+def build_chunk(raws: list[_Raw], path: str, fmt: str, sha_parts: list[str], first: int, last: int,
+                title: str | None = None) -> EventChunk:
+    """Place the mentions' quotes one per line in a synthetic document; rewrite offsets to it."""
+    parts: list[str] = []
+    pos = 0
+    events: list[Event] = []
+    sources: dict[str, int] = {}
+    for r in raws:
+        mentions = []
+        for m in r.mentions:
+            quote, tt = m["quote"], m["time_text"]
+            k = quote.find(tt) if tt else -1
+            if k < 0 and tt:
+                quote = f"{tt} {quote}"
+                k = 0
+            a, b = pos, pos + len(quote)
+            ts, te = (a + k, a + k + len(tt)) if k >= 0 else (a, a)
+            why = f"imported from {m['origin']}" if m["origin"] else "imported as given"
+            span = DateSpan(m["start"], m["end"], m["precision"], False, m["resolution"], why)
+            mentions.append(Mention(path, a, b, quote, tt, ts, te, span))
+            parts.append(quote)
+            parts.append("\n")
+            pos = b + 1
+        events.append(Event(r.id, r.start, r.end, r.precision, r.title, r.summary, r.kind, r.entities, r.tags,
+                            tuple(mentions)))
+        sources[r.id] = r.n_sources
+    text = "".join(parts)
+    sha = hashlib.sha256("\x1e".join(sha_parts).encode("utf-8", "surrogatepass")).hexdigest()
+    doc = Document(path=path, text=text, sha256=sha, title=title or path, published=None, published_source="none",
+                   script=script_of(text), format=fmt)
+    return EventChunk(doc, events, first, last, sources, {r.id: r.disputes for r in raws if r.disputes})
+
+
+def _chunk_path(display: str, k: int, total: int) -> str:
+    return display if total == 1 else f"{display}#part{k}"
+
+
+def _chunked(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def read_events(text: str, name: str, fmt: str, mapping: dict[str, str] | None = None, skip_bad: bool = False,
+                chunk_size: int = CHUNK_SIZE) -> tuple[list[EventChunk], list[str]]:
+    """Parse a structured file already decoded: (chunks, messages for skipped bad records)."""
+    if fmt == "events-json":
+        records = _json_records(text, name)
+    elif fmt == "events-jsonl":
+        records = _jsonl_records(text)
+    elif fmt == "events-csv":
+        records = _csv_records(text, name)
+    else:
+        raise ValueError(fmt)
+    unit = "event" if fmt == "events-json" else "line"
+    good: list[tuple[int, str, _Raw]] = []
+    bad: list[str] = []
+    for no, raw_text, obj in records:
+        try:
+            if isinstance(obj, BadRecord):
+                raise obj
+            good.append((no, raw_text, parse_event(obj, mapping, origin=f"{name}:{no}")))
+        except BadRecord as e:
+            msg = f"{name}:{no}: {e}" if unit == "line" else f"{name}: event {no}: {e}"
+            if not skip_bad:
+                raise InputError(msg) from None
+            bad.append(msg)
+    groups = list(_chunked(good, chunk_size)) or [[]]
+    if not good:
+        return [], bad
+    chunks = []
+    for k, g in enumerate(groups, 1):
+        path = _chunk_path(name, k, len(groups))
+        chunks.append(build_chunk([r for _, _, r in g], path, fmt, [t for _, t, _ in g], g[0][0], g[-1][0],
+                                  title=f"{name} ({fmt}, {g[0][0]}–{g[-1][0]})"))
+    return chunks, bad
+
+
+def _jsonl_records(text: str):
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as e:
+            obj = BadRecord(f"malformed JSON ({str(e).split(':')[0]})")
+        yield no, line, obj
+
+
+def _json_records(text: str, name: str):
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as e:
+        raise InputError(f"{name}:{getattr(e, 'lineno', '?')}: malformed JSON ({getattr(e, 'msg', e)})") from None
+    if isinstance(data, dict):
+        if data.get("format") not in (None, FORMAT_ID):
+            raise InputError(f"{name}: format {data.get('format')!r} is not {FORMAT_ID}")
+        if data.get("version", 1) != 1:
+            raise InputError(f"{name}: {FORMAT_ID} version {data.get('version')!r} is not supported (only 1)")
+        events = data.get("events")
+    else:
+        events = data
+    if not isinstance(events, list):
+        raise InputError(f"{name}: expected {{\"format\": \"{FORMAT_ID}\", \"events\": [...]}} or a list of events")
+    for no, ev in enumerate(events, 1):
+        yield no, orjson.dumps(ev).decode(), ev
+
+
+CSV_COLUMNS = ("start", "end", "date", "title", "summary", "entities", "tags", "source", "kind", "precision", "id")
+
+
+def _csv_records(text: str, name: str):
+    sample = text[:4096]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = next(reader, None)
+    except csv.Error as e:
+        raise InputError(f"{name}:1: malformed CSV ({e})") from None
+    if not header:
+        raise InputError(f"{name}: empty CSV (a header line is needed)")
+    header = [h.strip().lower().lstrip("\ufeff") for h in header]
+    if not ({"start", "date"} & set(header)):
+        raise InputError(f"{name}:1: the CSV header needs a 'start' or 'date' column (has: {', '.join(header)})")
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield reader.line_num, "", BadRecord(f"malformed CSV ({e})")
+            continue
+        no = reader.line_num
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            yield no, "", BadRecord(f"{len(row)} fields where the header has {len(header)}")
+            continue
+        yield no, delimiter.join(row), dict(zip(header, row))

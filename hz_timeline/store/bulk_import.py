@@ -1,0 +1,220 @@
+"""Bulk writes of structured events (import side; ``bulk`` is the export's batched reader).
+
+One transaction per chunk, executemany, FTS rows in bulk.
+
+Structured events carry their own ids, so they are *not* compared with the events already in
+the store by text and entities (the per-event merge of ``Store.add_document``): an event whose
+id is new is inserted as given (dates, title, summary, kind, entities, tags); an event whose id
+already exists gets the new mentions attached and is recomputed like any merged event. Use
+``write_chunk_merged`` (``--merge``) to run structured events through the ordinary per-event
+merge instead — much slower, but they then join similar events from other sources.
+
+The resulting rows are exactly those ``Store.add_document`` would write for a new event with
+the same mentions, so every read path (queries, export, the app) sees no difference.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+from dataclasses import replace
+
+from ..errors import StoreError
+from ..importers.structured import EventChunk
+from ..text import fold_for_index
+from . import Store, _now
+
+_SEP = "\x1f"  # never in folded text (control characters are removed from bodies first)
+_BATCH = 500
+
+
+@functools.lru_cache(maxsize=1)
+def _aliases_by_name() -> dict[str, list[str]]:
+    from ..importers.events import load_knowledge
+
+    out: dict[str, list[str]] = {}
+    for alias, ent in load_knowledge().alias_map.items():
+        out.setdefault(ent.name, []).append(alias)
+    return out
+
+
+def fold_many(bodies: list[str]) -> list[str]:
+    """``fold_for_index`` of many strings at once (one OpenCC/NFKC pass instead of one per string)."""
+    if not bodies:
+        return []
+    joined = _SEP.join(b.replace(_SEP, " ") for b in bodies)
+    out = [p.strip() for p in fold_for_index(joined).split(_SEP)]
+    if len(out) != len(bodies):  # paranoia: a folding that ate a separator
+        return [fold_for_index(b) for b in bodies]
+    return out
+
+
+def _ids(conn: sqlite3.Connection, table: str, col: str, names: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in range(0, len(names), _BATCH):
+        part = names[i : i + _BATCH]
+        q = ",".join("?" * len(part))
+        out.update((r[1], r[0]) for r in conn.execute(f"SELECT id, {col} FROM {table} WHERE {col} IN ({q})", part))
+    return out
+
+
+def _fill_temp(conn: sqlite3.Connection, ids) -> None:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _hz_ids (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM _hz_ids")
+    conn.executemany("INSERT OR IGNORE INTO _hz_ids (id) VALUES (?)", ((i,) for i in ids))
+
+
+def remove_document_rows(store: Store, doc_id: int) -> int:
+    """Inside a transaction: drop a document and its mentions; events left without a mention go
+    in bulk, the others are recomputed. Returns the number of mentions removed."""
+    c = store.conn
+    events = [r[0] for r in c.execute(
+        "SELECT DISTINCT event_id FROM mentions WHERE document_id = ? AND event_id IS NOT NULL", (doc_id,))]
+    n = c.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,)).rowcount
+    c.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+    if not events:
+        return n
+    _fill_temp(c, events)
+    kept = [r[0] for r in c.execute("SELECT DISTINCT m.event_id FROM mentions m JOIN _hz_ids t ON t.id = m.event_id")]
+    c.executemany("DELETE FROM _hz_ids WHERE id = ?", ((i,) for i in kept))
+    for table, col in (("event_entities", "event_id"), ("event_tags", "event_id"), ("events_fts", "rowid")):
+        c.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM _hz_ids)")
+    c.execute("DELETE FROM disputes WHERE event_a IN (SELECT id FROM _hz_ids) OR event_b IN (SELECT id FROM _hz_ids)")
+    c.execute("DELETE FROM events WHERE id IN (SELECT id FROM _hz_ids)")
+    for ev in kept:
+        store._refresh_event(ev)
+    return n
+
+
+def remove_document(store: Store, path: str) -> int:
+    """Like ``Store.remove_document`` (one transaction), fast for documents with many events."""
+    row = store.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
+    if not row:
+        return 0
+    try:
+        with store.conn:
+            return remove_document_rows(store, row[0])
+    except sqlite3.OperationalError as e:
+        raise StoreError(f"{store.path}: {e}") from None
+
+
+def write_chunk(store: Store, chunk: EventChunk) -> dict:
+    """Write one chunk of structured events in one transaction (see the module doc)."""
+    try:
+        with store.conn:
+            return _write_chunk(store, chunk)
+    except sqlite3.OperationalError as e:
+        raise StoreError(f"{store.path}: {e}") from None
+
+
+def _write_chunk(store: Store, chunk: EventChunk) -> dict:
+    c = store.conn
+    doc = chunk.document
+    stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
+    old = c.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
+    if old and old[1] == doc.sha256:
+        stats["skipped"] = True
+        return stats
+    if old:
+        remove_document_rows(store, old[0])
+    doc_id = c.execute(
+        "INSERT INTO documents (path, title, outlet, url, published, published_precision, published_source,"
+        " script, format, sha256, chars, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (doc.path, doc.title, doc.outlet, doc.url, doc.published, doc.published_precision, doc.published_source,
+         doc.script, doc.format, doc.sha256, len(doc.text), doc.text, _now()),
+    ).lastrowid
+    uids = list(dict.fromkeys(ev.id for ev in chunk.events))
+    existing = _ids(c, "events", "uid", uids)
+    next_id = (c.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
+    ev_rows, men_rows, fts_bodies, fts_ids = [], [], [], []
+    ent_pairs, tag_pairs = [], []  # (event id, name)
+    entity_types: dict[str, str] = {}
+    all_tags: set[str] = set()
+    refresh: set[int] = set()
+    own: dict[str, int] = {}  # uid -> id for events created in this chunk
+    aliases = _aliases_by_name()
+    for ev in chunk.events:
+        ents_json = json.dumps([[e.name, e.type] for e in ev.entities], ensure_ascii=False)
+        tags_json = json.dumps(list(ev.tags), ensure_ascii=False)
+        if ev.id in existing:
+            ev_id = existing[ev.id]
+            refresh.add(ev_id)
+            stats["events_merged"] += 1
+        elif ev.id in own:
+            ev_id = own[ev.id]  # the same id twice in one chunk: one event, more mentions
+            stats["events_merged"] += 1
+            refresh.add(ev_id)
+        else:
+            ev_id = next_id
+            next_id += 1
+            own[ev.id] = ev_id
+            stats["events_new"] += 1
+            ev_rows.append((ev_id, ev.id, ev.start, ev.end, int(ev.start[:4]), ev.precision, ev.title, ev.summary,
+                            ev.kind, len(ev.mentions), chunk.sources.get(ev.id, 1)))
+            for e in ev.entities:
+                entity_types.setdefault(e.name, e.type)
+                ent_pairs.append((ev_id, e.name))
+            for t in ev.tags:
+                all_tags.add(t)
+                tag_pairs.append((ev_id, t))
+            names = [e.name for e in ev.entities]
+            extra = [a for n in names for a in aliases.get(n, ())]
+            fts_bodies.append(" ".join([ev.title, *(m.quote for m in ev.mentions), *names, *extra]))
+            fts_ids.append(ev_id)
+        for m in ev.mentions:
+            s = m.span
+            men_rows.append((ev_id, doc_id, m.start_char, m.end_char, m.quote, m.time_text, m.time_start_char,
+                             m.time_end_char, s.start, s.end, s.precision, int(s.approx), s.resolution, s.explanation,
+                             ev.title, ev.kind, ents_json, tags_json))
+    c.executemany('INSERT INTO events (id, uid, start, "end", year, precision, title, summary, kind, n_mentions,'
+                  " n_sources) VALUES (?,?,?,?,?,?,?,?,?,?,?)", ev_rows)
+    c.executemany(
+        "INSERT INTO mentions (event_id, document_id, start_char, end_char, quote, time_text, time_start_char,"
+        ' time_end_char, start, "end", precision, approx, resolution, explanation, title, kind, entities, tags)'
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", men_rows)
+    if entity_types:
+        c.executemany("INSERT OR IGNORE INTO entities (name, type) VALUES (?, ?)", entity_types.items())
+        ent_ids = _ids(c, "entities", "name", list(entity_types))
+        c.executemany("INSERT OR IGNORE INTO event_entities (event_id, entity_id) VALUES (?, ?)",
+                      ((e, ent_ids[n]) for e, n in ent_pairs))
+    if all_tags:
+        c.executemany("INSERT OR IGNORE INTO tags (name) VALUES (?)", ((t,) for t in all_tags))
+        tag_ids = _ids(c, "tags", "name", list(all_tags))
+        c.executemany("INSERT OR IGNORE INTO event_tags (event_id, tag_id) VALUES (?, ?)",
+                      ((e, tag_ids[t]) for e, t in tag_pairs))
+    c.executemany("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", zip(fts_ids, fold_many(fts_bodies)))
+    for ev_id in refresh:
+        store._refresh_event(ev_id)
+    if chunk.disputes:
+        _disputes(store, chunk)
+    stats["mentions"] = len(men_rows)
+    return stats
+
+
+def _disputes(store: Store, chunk: EventChunk) -> None:
+    """Disputes between events that are both in the store now (the other side, when it arrives
+    later, lists this one too, so the pair is written then)."""
+    c = store.conn
+    uids = list({u for u, ds in chunk.disputes.items()} | {o for ds in chunk.disputes.values() for o, _ in ds})
+    ids = _ids(c, "events", "uid", uids)
+    rows, flagged = [], set()
+    for u, ds in chunk.disputes.items():
+        for other, reason in ds:
+            if u in ids and other in ids and ids[u] != ids[other]:
+                a, b = sorted((ids[u], ids[other]))
+                rows.append((a, b, reason or "disputed in the imported file"))
+                flagged.update((a, b))
+    c.executemany("INSERT OR IGNORE INTO disputes (event_a, event_b, reason) VALUES (?,?,?)", rows)
+    c.executemany("UPDATE events SET disputed = 1 WHERE id = ?", ((i,) for i in flagged))
+
+
+def write_chunk_merged(store: Store, chunk: EventChunk) -> dict:
+    """The per-event alternative: every mention becomes a candidate for ``Store.add_document``,
+    which compares it with the events already stored (text, entities, dates) and merges."""
+    cands = []
+    for ev in chunk.events:
+        for k, m in enumerate(ev.mentions):
+            cands.append(replace(ev, id=ev.id if k == 0 else f"{ev.id}-{k}", start=m.span.start, end=m.span.end,
+                                 precision=m.span.precision, mentions=(m,)))
+    return store.add_document(chunk.document, cands, [])
