@@ -89,24 +89,99 @@ def _ctx_db(db: str | None) -> str | None:
     return db or (ctx.obj or {}).get("db")
 
 
+class _ImportBar:
+    """A rich progress bar on stderr for imports that take over a second (only on a terminal)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.t0 = self.clock()
+        self.bar = None
+        self.task = None
+
+    def __call__(self, p) -> None:
+        if self.bar is None:
+            if self.clock() - self.t0 < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("importing"), BarColumn(), TaskProgressColumn(),
+                                TextColumn("{task.fields[counts]}"), TimeRemainingColumn(),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("import", total=max(1, p.bytes_total), counts="")
+        rate = p.documents / max(1e-6, self.clock() - self.t0)
+        self.bar.update(self.task, completed=p.bytes_done,
+                        counts=f"{p.files_done}/{p.files_total} files, {p.documents} docs ({rate:.0f}/s), "
+                               f"{p.events} new events, {p.skipped} unchanged")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _size(ctx, param, value):
+    from .importers.readers import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True)
 @db_option
 @click.option("--published", help="Publication date of the documents (2025-02-06, 2025-02, 2025).")
 @click.option("--outlet", help="Outlet name to record for the documents.")
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", "text", "markdown", "html", "jsonl", "news-jsonl", "news-json", "events",
+                                 "events-json", "events-jsonl", "events-csv"]),
+              help="Read every file as this format instead of choosing by extension and content.")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=KEY",
+              help="Read FIELD from another key of JSONL/CSV records, e.g. --map text=body --map published=pubtime.")
+@click.option("--skip-bad", is_flag=True, help="Import the good records of a JSONL/CSV file and report the bad lines.")
+@click.option("--max-size", default="50MB", show_default=True, callback=_size,
+              help="Refuse files larger than this (50MB, 2GB; 0 = no limit).")
+@click.option("--jobs", "-j", type=click.IntRange(0), default=1, show_default=True,
+              help="Worker processes that read and extract in parallel (0 = one per CPU).")
+@click.option("--merge", is_flag=True,
+              help="Merge structured events into similar stored events one by one (slow) instead of by id in bulk.")
+@click.option("--chunk-size", type=click.IntRange(1), default=10_000, hidden=True)
 @click.option("--sample", is_flag=True, hidden=True)
-def import_cmd(paths, db, published, outlet, sample):
-    """Import files or folders (text, Markdown, HTML, JSONL news dumps).
+def import_cmd(paths, db, published, outlet, fmt, mapping, skip_bad, max_size, jobs, merge, chunk_size, sample):
+    """Import files or folders: text, Markdown, HTML, JSONL news dumps, structured events.
 
-    Re-importing an unchanged file changes nothing; a changed file replaces its old mentions.
-    Files that cannot be read are reported and skipped; the exit code is 1 if any failed.
+    Structured events (our JSON export, JSONL, CSV) keep their dates as given. Encodings:
+    UTF-8, UTF-16, GB18030/GBK, Big5. Each document is its own transaction, so an interrupted
+    import can simply be run again. Re-importing an unchanged file changes nothing; a changed
+    file replaces its old mentions. Files that cannot be read are reported and skipped; the
+    exit code is 1 if any failed. See docs/import.md.
     """
-    from .store.importing import import_paths
+    from .importers.readers import parse_map
+    from .store.importing import ImportOptions, import_paths
 
-    with _open(_ctx_db(db), create=True) as store:
-        report = import_paths(store, paths, published=published, outlet=outlet)
+    try:
+        pairs = parse_map(mapping)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    opts = ImportOptions(format=fmt, mapping=pairs, max_bytes=max_size, skip_bad=skip_bad,
+                         jobs=jobs or (os.cpu_count() or 1), merge=merge, chunk_size=chunk_size)
+    bar = _ImportBar() if sys.stderr.isatty() else None
+    try:
+        with _open(_ctx_db(db), create=True) as store:
+            report = import_paths(store, paths, published=published, outlet=outlet, progress=bar, options=opts)
+    finally:
+        if bar:
+            bar.close()
     for err in report.errors:
         click.echo(f"hz-timeline: {err}", err=True)
+    for msg in report.bad[:20]:
+        click.echo(f"hz-timeline: skipped {msg}", err=True)
+    if len(report.bad) > 20:
+        click.echo(f"hz-timeline: … and {len(report.bad) - 20} more bad record(s) skipped", err=True)
     click.echo(report.summary())
     if report.errors:
         sys.exit(1)
@@ -222,6 +297,7 @@ def export(db, from_, to, range_, within, query, entities, tags, sources, kinds,
 def dates(text, ref, as_jsonl):
     """Show the temporal expressions in TEXT (or stdin) and how each resolves."""
     from .importers.dates import find_dates
+    from .text import one_line
 
     if as_jsonl:
         bad = 0
@@ -245,10 +321,17 @@ def dates(text, ref, as_jsonl):
     exprs = find_dates(text, _ref(ref))
     for e in exprs:
         s = e.span
-        click.echo(f"{e.start_char:>5}-{e.end_char:<5} {e.text:<12} {when(s.start, s.end, s.precision, s.approx):<14} "
-                   f"{s.resolution:<22} {s.explanation}")
+        click.echo(f"{e.start_char:>5}-{e.end_char:<5} {_pad(one_line(e.text), 12)} {when(s.start, s.end, s.precision, s.approx):<14} "
+                   f"{s.resolution:<22} {one_line(s.explanation)}")
     if not exprs:
         click.echo("no dates found", err=True)
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a width in terminal cells (CJK characters take two)."""
+    from rich.cells import cell_len, set_cell_size
+
+    return set_cell_size(text, width) if cell_len(text) > width else text + " " * (width - cell_len(text))
 
 
 def _ref(value: str | None) -> date | None:

@@ -32,7 +32,7 @@ import orjson
 from .dateformat import when
 from .errors import HzError, UsageError
 from .store import Filter, Store
-from .store.bulk import iter_full_events
+from .store.bulk import iter_records
 
 FORMAT_ID = "hz-timeline/events"
 FORMAT_VERSION = 1
@@ -72,6 +72,10 @@ def json_schema() -> dict:
     from importlib.resources import files
 
     return orjson.loads(files("hz_timeline").joinpath("schema/events-v1.schema.json").read_bytes())
+
+
+# What the writers receive: the v1 export record of each event, and whether its date is approximate.
+Record = tuple[dict, bool]
 
 
 class ExportError(HzError):
@@ -187,7 +191,7 @@ def export(store: Store, f: Filter, fmt: str = "json", output: str = "-", *, bom
         count = store.count(f)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         ctx = Context(f, count, now.isoformat(), title or _default_title(f), bom)
-        events = iter_full_events(conn, f, batch)
+        events = iter_records(conn, f, batch)
         with atomic_output(output) as out:
             written = writer(events, ctx, out)
     except BrokenPipeError:
@@ -220,24 +224,24 @@ def header(f: Filter, count: int, exported_at: str | None = None) -> dict:
 
 # ---------------------------------------------------------------------------------------- json, jsonl
 
-def _write_json(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
+def _write_json(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
     head = orjson.dumps(header(ctx.filter, ctx.count, ctx.exported_at), option=orjson.OPT_INDENT_2)
     out.write(head[:-2] + b',\n  "events": [')  # reopen the object to stream the list
     dumps, write = _dumps, out.write
     n = 0
-    for ev in events:
+    for rec, _ in events:
         write(b",\n    " if n else b"\n    ")
-        write(dumps(event_record(ev)))
+        write(dumps(rec))
         n += 1
     write(b"\n  ]\n}\n" if n else b"]\n}\n")
     return n
 
 
-def _write_jsonl(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
+def _write_jsonl(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
     dumps, write = _dumps, out.write
     n = 0
-    for ev in events:
-        write(dumps(event_record(ev)) + b"\n")
+    for rec, _ in events:
+        write(dumps(rec) + b"\n")
         n += 1
     return n
 
@@ -260,7 +264,7 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
 
-def _write_csv(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
+def _write_csv(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     try:
         if ctx.bom:
@@ -268,11 +272,11 @@ def _write_csv(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
         w = csv.writer(text)  # RFC 4180: CRLF rows, fields quoted when needed
         w.writerow(CSV_COLUMNS)
         n = 0
-        for ev in events:
+        for ev, approx in events:
             ms = ev["mentions"]
             w.writerow((
-                ev["uid"], ev["start"], ev["end"], ev["precision"],
-                when(ev["start"], ev["end"], ev["precision"], bool(ev.get("approx"))),
+                ev["id"], ev["start"], ev["end"], ev["precision"],
+                when(ev["start"], ev["end"], ev["precision"], approx),
                 _cell(ev["title"]), _cell(ev["summary"]), ev["kind"],
                 _cell(CSV_JOIN.join(e["name"] for e in ev["entities"])),
                 _cell(CSV_JOIN.join(ev["tags"])),
@@ -305,7 +309,7 @@ def md_escape(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", _WS.sub(" ", text or "").strip())
 
 
-def _write_md(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
+def _write_md(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
     def emit(s: str) -> None:
         out.write(s.encode("utf-8"))
 
@@ -313,7 +317,7 @@ def _write_md(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
     emit(f"{ctx.count} event(s) · {md_escape(describe_filter(ctx.filter))} · exported {ctx.exported_at} "
          "by hz-timeline. Sources are footnotes; each quote is the sentence the event was read from.\n")
     year, notes, n, note_no = None, [], 0, 0
-    for ev in events:
+    for ev, approx in events:
         y = ev["start"][:4]
         if y != year:
             if notes:
@@ -329,7 +333,7 @@ def _write_md(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
             pub = f", {m['published']}" if m.get("published") else ""
             notes.append(f"[^{note_no}]: 《{md_escape(m.get('document_title') or m['document'])}》{md_escape(pub)}, "
                          f"`{m['document'].replace('`', '')}` {where}: “{md_escape(m['quote'])}”")
-        label = md_escape(when(ev["start"], ev["end"], ev["precision"], bool(ev.get("approx"))))
+        label = md_escape(when(ev["start"], ev["end"], ev["precision"], approx))
         extra = [ev["kind"]]
         if ev.get("disputes"):
             extra.append("disputed")
@@ -380,7 +384,7 @@ def _ics_date(iso: str, plus_days: int = 0) -> str:
     return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
-def _write_ics(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
+def _write_ics(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
     def line(s: str) -> None:
         out.write(ics_fold(s))
 
@@ -391,8 +395,8 @@ def _write_ics(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
               "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{ics_escape(ctx.title)}"):
         line(s)
     n = 0
-    for ev in events:
-        desc = [when(ev["start"], ev["end"], ev["precision"], bool(ev.get("approx"))), "", ev["summary"]]
+    for ev, approx in events:
+        desc = [when(ev["start"], ev["end"], ev["precision"], approx), "", ev["summary"]]
         if ev["mentions"]:
             desc += ["", "Sources:"]
             desc += [f"- 《{m.get('document_title') or m['document']}》"
@@ -401,7 +405,7 @@ def _write_ics(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
         if ev.get("disputes"):
             desc += ["", "Disputed by: " + ", ".join(d["event"] for d in ev["disputes"])]
         line("BEGIN:VEVENT")
-        line(f"UID:{ev['uid']}@hz-timeline")
+        line(f"UID:{ev['id']}@hz-timeline")
         line(f"DTSTAMP:{stamp}")
         line(f"DTSTART;VALUE=DATE:{_ics_date(ev['start'])}")
         line(f"DTEND;VALUE=DATE:{_ics_date(ev['end'], 1)}")  # exclusive in iCalendar
@@ -445,7 +449,7 @@ def _esc(text: str | None) -> str:
     return html.escape(text or "", quote=True)
 
 
-def timelinejs_slide(ev: dict) -> dict:
+def timelinejs_slide(ev: dict, approx: bool = False) -> dict:
     """One event as a TimelineJS3 slide; every text is HTML-escaped (TimelineJS renders HTML)."""
     grain = _granularity(ev["start"], ev["end"], ev["precision"])
     start, end = _tl_date(ev["start"], grain), _tl_date(ev["end"], grain)
@@ -460,9 +464,9 @@ def timelinejs_slide(ev: dict) -> dict:
             for m in ev["mentions"])
         parts.append(f"<ul>{items}</ul>")
     slide = {
-        "unique_id": ev["uid"],
+        "unique_id": ev["id"],
         "start_date": start,
-        "display_date": when(ev["start"], ev["end"], ev["precision"], bool(ev.get("approx"))),
+        "display_date": when(ev["start"], ev["end"], ev["precision"], approx),
         "text": {"headline": _esc(ev["title"]), "text": "".join(parts)},
         "group": ev["kind"],
         "autolink": False,
@@ -472,7 +476,7 @@ def timelinejs_slide(ev: dict) -> dict:
     return slide
 
 
-def _write_timelinejs(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
+def _write_timelinejs(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
     head = {
         "title": {"text": {"headline": _esc(ctx.title),
                            "text": f"<p>{ctx.count} event(s) · {_esc(describe_filter(ctx.filter))}</p>"}},
@@ -480,10 +484,10 @@ def _write_timelinejs(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> i
     }
     out.write(orjson.dumps(head)[:-1] + b',"events":[')
     n = 0
-    for ev in events:
+    for ev, approx in events:
         if n:
             out.write(b",\n")
-        out.write(orjson.dumps(timelinejs_slide(ev)))
+        out.write(orjson.dumps(timelinejs_slide(ev, approx)))
         n += 1
     out.write(b"]}\n")
     return n
@@ -562,10 +566,10 @@ _HTML_JS = """
 """
 
 
-def _html_event(ev: dict) -> str:
+def _html_event(ev: dict, approx: bool = False) -> str:
     from .text import fold
 
-    label = when(ev["start"], ev["end"], ev["precision"], bool(ev.get("approx")))
+    label = when(ev["start"], ev["end"], ev["precision"], approx)
     chips = [f'<span class="chip kind">{_esc(ev["kind"])}</span>']
     if ev.get("disputes"):
         chips.append(f'<span class="chip disputed" title="{_esc(", ".join(d["event"] for d in ev["disputes"]))}">'
@@ -584,13 +588,13 @@ def _html_event(ev: dict) -> str:
     # Search key: the folded (simplified, half-width, lower-case) text, so 宁波 finds 寧波.
     key = fold(" ".join([ev["title"], ev["summary"], *(e["name"] for e in ev["entities"]), *ev["tags"]]))
     summary = f'<p class="summary">{_esc(ev["summary"])}</p>' if ev["summary"] and ev["summary"] != ev["title"] else ""
-    return (f'<li class="event" id="{_esc(ev["uid"])}" data-k="{_esc(key)}"><div class="when">'
+    return (f'<li class="event" id="{_esc(ev["id"])}" data-k="{_esc(key)}"><div class="when">'
             f'<time datetime="{_esc(ev["start"])}">{_esc(label)}</time></div><div class="body">'
             f'<h3 class="title">{_esc(ev["title"])}</h3>{summary}<p class="chips">{"".join(chips)}</p>{sources}'
             "</div></li>\n")
 
 
-def _write_html(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
+def _write_html(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
     def emit(s: str) -> None:
         out.write(s.encode("utf-8"))
 
@@ -607,14 +611,14 @@ def _write_html(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
          'summaries, entities, tags, sources…" aria-label="Filter events"><span id="shown" aria-live="polite">'
          f"{ctx.count} event(s)</span></div>\n<nav id=\"years\" aria-label=\"Years\"></nav>\n</header>\n<main>\n")
     year, n = None, 0
-    for ev in events:
+    for ev, approx in events:
         y = ev["start"][:4]
         if y != year:
             if year is not None:
                 emit("</ol></section>\n")
             year = y
             emit(f'<section class="year" id="y{_esc(y)}" data-year="{_esc(y)}"><h2>{_esc(y)}</h2><ol class="events">\n')
-        emit(_html_event(ev))
+        emit(_html_event(ev, approx))
         n += 1
     if year is not None:
         emit("</ol></section>\n")
@@ -624,7 +628,7 @@ def _write_html(events: Iterable[dict], ctx: Context, out: IO[bytes]) -> int:
     return n
 
 
-_WRITERS: dict[str, Callable[[Iterable[dict], Context, IO[bytes]], int]] = {
+_WRITERS: dict[str, Callable[[Iterable[Record], Context, IO[bytes]], int]] = {
     "json": _write_json,
     "jsonl": _write_jsonl,
     "csv": _write_csv,

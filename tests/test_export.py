@@ -34,13 +34,13 @@ def test_failed_export_leaves_previous_file_and_no_temp(sample_db, tmp_path, mon
     out = tmp_path / "x.json"
     out.write_text("previous", "utf-8")
     with Store(sample_db) as s:
-        real = hz_export.iter_full_events
+        real = hz_export.iter_records
 
         def boom(*a, **k):  # a disk that fills up after a few events have been written
             yield from itertools.islice(real(*a, **k), 3)
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(hz_export, "iter_full_events", boom)
+        monkeypatch.setattr(hz_export, "iter_records", boom)
         with pytest.raises(ExportError, match="No space left"):
             export(s, Filter(), "json", str(out))
     assert out.read_text("utf-8") == "previous"
@@ -66,7 +66,8 @@ import jsonschema  # noqa: E402
 from hz_timeline.cli import _filter  # noqa: E402
 from hz_timeline.errors import UsageError  # noqa: E402
 from hz_timeline.export import FORMATS, json_schema  # noqa: E402
-from hz_timeline.store.bulk import iter_full_events  # noqa: E402
+from hz_timeline.export import event_record  # noqa: E402
+from hz_timeline.store.bulk import iter_records  # noqa: E402
 
 EXE = shutil.which("hz-timeline", path=str(Path(sys.executable).parent)) or "hz-timeline"
 
@@ -110,31 +111,37 @@ def test_schema_rejects_a_broken_export(sample_db, breakage):
 
 
 def test_batched_reader_matches_the_per_event_reader(sample_db):
+    """store.bulk.iter_records == event_record(Store.iter_events) for every filter and page size."""
     with Store(sample_db) as s:
         before = 2 * s.conn.execute("SELECT count(*) FROM disputes").fetchone()[0]
         ids = [r[0] for r in s.conn.execute("SELECT id FROM events WHERE NOT disputed ORDER BY id LIMIT 3")]
         s.conn.execute("INSERT INTO disputes VALUES (?, ?, 'a vs b')", (ids[0], ids[1]))
         s.conn.execute("INSERT INTO disputes VALUES (?, ?, 'c vs a')", (ids[2], ids[0]))
+        s.conn.execute("UPDATE events SET approx = 1 WHERE id = ?", (ids[1],))
         s.conn.commit()
-        for f in (Filter(), Filter(date_from="2014-01-01", date_to="2018-12-31"), Filter(tags=("ai",))):
-            slow = list(s.iter_events(f, batch=7))
-            fast = list(iter_full_events(s.conn, f, batch=7))
-            assert fast == slow and len(fast) == s.count(f)
-        everything = list(iter_full_events(s.conn, Filter(), batch=4))
-        assert sum(len(e["disputes"]) for e in everything) == before + 4
+        for f in (Filter(), Filter(date_from="2014-01-01", date_to="2018-12-31"), Filter(tags=("ai",)),
+                  Filter(entities=("杭州",), kinds=("past",))):
+            for batch in (1, 7, 1000):
+                slow = [(event_record(e), bool(e["approx"])) for e in s.iter_events(f)]
+                fast = list(iter_records(s.conn, f, batch=batch))
+                assert fast == slow and len(fast) == s.count(f)
+        everything = list(iter_records(s.conn, Filter(), batch=4))
+        assert sum(len(r["disputes"]) for r, _ in everything) == before + 4
+        assert sum(a for _, a in everything) >= 1
+        assert any(len(r["entities"]) > 1 for r, _ in everything) and any(len(r["tags"]) > 1 for r, _ in everything)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_fails_atomically(sample_db, tmp_path, monkeypatch, fmt):
     out = tmp_path / f"x.{fmt}"
     out.write_bytes(b"previous")
-    real = hz_export.iter_full_events
+    real = hz_export.iter_records
 
     def boom(*a, **k):
         yield from itertools.islice(real(*a, **k), 5)
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(hz_export, "iter_full_events", boom)
+    monkeypatch.setattr(hz_export, "iter_records", boom)
     with Store(sample_db) as s, pytest.raises(ExportError, match="Input/output error"):
         export(s, Filter(), fmt, str(out))
     assert out.read_bytes() == b"previous"

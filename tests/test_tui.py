@@ -18,6 +18,14 @@ from hz_timeline.tui.reader import ReaderScreen  # noqa: E402
 SIZE = (120, 40)
 
 
+@pytest.fixture(autouse=True)
+def _quick_debounce(monkeypatch):
+    """Typing is applied after a pause; tests need not wait the human-sized one."""
+    from hz_timeline.tui import filters
+
+    monkeypatch.setattr(filters, "DEBOUNCE", 0.02)
+
+
 @pytest.fixture(scope="session")
 def db(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("tui") / "events.db")
@@ -29,7 +37,7 @@ async def settle(pilot) -> None:
     for _ in range(30):
         await pilot.pause()
         if pilot.app.filters.pending:  # typing is debounced: wait for the filter to apply
-            await pilot.pause(0.2)
+            await pilot.pause(0.05)
             quiet = 0
             continue
         if any(not w.is_finished for w in pilot.app.workers):
@@ -378,3 +386,30 @@ async def test_small_terminal_stays_usable(db):
         await pilot.resize_terminal(60, 15)
         await settle(pilot)
         assert "杭州宣布人工智能产业政策"[:6] in screen_text(app)
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("2014", ("2014-01-01", "2014-12-31")),
+    ("2014-2018", ("2014-01-01", "2018-12-31")),
+    ("2018-03", ("2018-03-01", "2018-03-31")),
+    ("2025年2月", ("2025-02-01", "2025-02-28")),
+    ("去年", ("2024-01-01", "2024-12-31")),
+    ("not a date", None),
+])
+def test_date_box_reads_what_people_type(typed, expected):
+    from datetime import date
+
+    from hz_timeline.tui.filters import parse_range
+
+    assert parse_range(typed, date(2025, 2, 6)) == expected
+
+
+async def test_unreadable_date_is_flagged_and_ignored(db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"abc", "enter")
+        await settle(pilot)
+        assert app.query_one("#dates").has_class("-bad-date")
+        assert "cannot read that date" in screen_text(app)
+        assert app.total == 249

@@ -15,6 +15,7 @@ Every error names the file and the line (JSONL, CSV) or event number (JSON).
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -25,7 +26,7 @@ import orjson
 
 from ..errors import InputError
 from ..models import KINDS, PRECISIONS, DateSpan, Document, Entity, Event, Mention
-from ..text import script_of
+from ..text import _CJK, fold, fold_for_index, script_of
 
 FORMAT_ID = "hz-timeline/events"
 CHUNK_SIZE = 10_000
@@ -40,17 +41,40 @@ class BadRecord(ValueError):
 
 @dataclass
 class EventChunk:
-    """One transaction's worth of structured events, with the document that holds their quotes."""
+    """One transaction's worth of structured events, with the document that holds their quotes.
+
+    ``rows`` are compact tuples (cheap to send between processes), one per event:
+    (id, start, end, precision, title, summary, kind, entities ((name, type), ...), tags (...),
+    mentions ((start_char, end_char, quote, time_text, time_start, time_end, start, end,
+    precision, resolution, explanation), ...), n_sources, folded search-index body).
+    """
 
     document: Document
-    events: list[Event]
+    rows: list[tuple]
     first: int  # first line (JSONL/CSV) or event number (JSON) of the chunk
     last: int
-    sources: dict[str, int] = field(default_factory=dict)  # event id -> distinct original documents
     disputes: dict[str, tuple] = field(default_factory=dict)  # event id -> ((other id, reason), ...)
+
+    @property
+    def events(self) -> list[Event]:
+        """The rows as ``Event``s with their ``Mention``s (for the per-event merge path)."""
+        out = []
+        for uid, start, end, precision, title, summary, kind, ents, tags, mentions, _n, _fts in self.rows:
+            ms = tuple(Mention(self.document.path, a, b, q, tt, ts, te, DateSpan(s, e, p, False, res, why))
+                       for a, b, q, tt, ts, te, s, e, p, res, why in mentions)
+            out.append(Event(uid, start, end, precision, title, summary, kind,
+                             tuple(Entity(n, t) for n, t in ents), tags, ms))
+        return out
 
 
 def _interval(value, name: str) -> tuple[str, str, str]:
+    if isinstance(value, str):
+        return _interval_str(value, name)
+    raise BadRecord(f"{name} must be a date string like 2014-03-05, not {type(value).__name__}")
+
+
+@functools.lru_cache(maxsize=65536)
+def _interval_str(value: str, name: str) -> tuple[str, str, str]:
     """'2014' → year, '2014-03' → month, '2014-03-05' → day: (start, end, precision)."""
     if not isinstance(value, str):
         raise BadRecord(f"{name} must be a date string like 2014-03-05, not {type(value).__name__}")
@@ -239,13 +263,14 @@ def parse_event(obj, mapping: dict[str, str] | None = None, origin: str = "") ->
                 _tags(obj.get("tags")), mentions, tuple(dis), n_sources)
 
 
-def build_chunk(raws: list[_Raw], path: str, fmt: str, sha_parts: list[str], first: int, last: int,
+def build_chunk(raws: list[_Raw], path: str, fmt: str, sha: str, first: int, last: int,
                 title: str | None = None) -> EventChunk:
     """Place the mentions' quotes one per line in a synthetic document; rewrite offsets to it."""
     parts: list[str] = []
     pos = 0
-    events: list[Event] = []
-    sources: dict[str, int] = {}
+    rows: list[tuple] = []
+    bodies: list[str] = []
+    aliases = _aliases_by_name()
     for r in raws:
         mentions = []
         for m in r.mentions:
@@ -257,74 +282,121 @@ def build_chunk(raws: list[_Raw], path: str, fmt: str, sha_parts: list[str], fir
             a, b = pos, pos + len(quote)
             ts, te = (a + k, a + k + len(tt)) if k >= 0 else (a, a)
             why = f"imported from {m['origin']}" if m["origin"] else "imported as given"
-            span = DateSpan(m["start"], m["end"], m["precision"], False, m["resolution"], why)
-            mentions.append(Mention(path, a, b, quote, tt, ts, te, span))
+            mentions.append((a, b, quote, tt, ts, te, m["start"], m["end"], m["precision"], m["resolution"], why))
             parts.append(quote)
             parts.append("\n")
             pos = b + 1
-        events.append(Event(r.id, r.start, r.end, r.precision, r.title, r.summary, r.kind, r.entities, r.tags,
-                            tuple(mentions)))
-        sources[r.id] = r.n_sources
+        names = [e.name for e in r.entities]
+        bodies.append(" ".join([r.title, *(m[2] for m in mentions), *names, *(a for n in names for a in aliases.get(n, ()))]))
+        rows.append((r.id, r.start, r.end, r.precision, r.title, r.summary, r.kind,
+                     tuple((e.name, e.type) for e in r.entities), r.tags, tuple(mentions), r.n_sources))
+    folded = fold_many(bodies)
+    rows = [row + (f,) for row, f in zip(rows, folded)]
     text = "".join(parts)
-    sha = hashlib.sha256("\x1e".join(sha_parts).encode("utf-8", "surrogatepass")).hexdigest()
     doc = Document(path=path, text=text, sha256=sha, title=title or path, published=None, published_source="none",
                    script=script_of(text), format=fmt)
-    return EventChunk(doc, events, first, last, sources, {r.id: r.disputes for r in raws if r.disputes})
+    return EventChunk(doc, rows, first, last, {r.id: r.disputes for r in raws if r.disputes})
 
 
-def _chunk_path(display: str, k: int, total: int) -> str:
+_SEP = "\ue000"  # private use: not whitespace (\x1f is, to re), untouched by NFKC and OpenCC
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_SPACES = re.compile(r"\s+")
+
+
+def _space_run(m: re.Match) -> str:
+    return " " + " ".join(m.group()) + " "
+
+
+def fold_many(bodies: list[str]) -> list[str]:
+    """``fold_for_index`` of many strings at once: one OpenCC/NFKC pass over all of them, and
+    CJK runs spaced per run rather than per character (same result, several times faster)."""
+    if not bodies:
+        return []
+    folded = fold(_SEP.join(b.replace(_SEP, " ") for b in bodies))
+    spaced = _SPACES.sub(" ", _CJK_RUN.sub(_space_run, folded))
+    out = [p.strip() for p in spaced.split(_SEP)]
+    if len(out) != len(bodies):  # a folding that ate a separator: do it one by one
+        return [fold_for_index(b) for b in bodies]
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _aliases_by_name() -> dict[str, tuple[str, ...]]:
+    from .events import load_knowledge
+
+    out: dict[str, list[str]] = {}
+    for alias, ent in load_knowledge().alias_map.items():
+        out.setdefault(ent.name, []).append(alias)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def chunk_path(display: str, k: int, total: int) -> str:
+    """The document path of chunk k (1-based) of a structured file: the file itself when it is one chunk."""
     return display if total == 1 else f"{display}#part{k}"
 
 
-def _chunked(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def chunk_sha(raw_texts: list[str]) -> str:
+    return hashlib.sha256("\x1e".join(raw_texts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def read_events(text: str, name: str, fmt: str, mapping: dict[str, str] | None = None, skip_bad: bool = False,
-                chunk_size: int = CHUNK_SIZE) -> tuple[list[EventChunk], list[str]]:
-    """Parse a structured file already decoded: (chunks, messages for skipped bad records)."""
+def split_records(text: str, name: str, fmt: str) -> list[tuple[int, str, object]]:
+    """(line or event number, raw text, parsed object or None) for each record of a structured file.
+
+    JSONL lines are left unparsed (None) so that parsing happens where the chunk is built (a worker)."""
+    if fmt == "events-jsonl":
+        return [(no, line, None) for no, line in enumerate(text.splitlines(), 1) if line.strip()]
     if fmt == "events-json":
-        records = _json_records(text, name)
-    elif fmt == "events-jsonl":
-        records = _jsonl_records(text)
-    elif fmt == "events-csv":
-        records = _csv_records(text, name)
-    else:
-        raise ValueError(fmt)
-    unit = "event" if fmt == "events-json" else "line"
-    good: list[tuple[int, str, _Raw]] = []
+        return list(_json_records(text, name))
+    if fmt == "events-csv":
+        return list(_csv_records(text, name))
+    raise ValueError(fmt)
+
+
+def groups(records: list, size: int) -> list[list]:
+    return [records[i : i + size] for i in range(0, len(records), size)]
+
+
+def build_events_chunk(records: list, name: str, fmt: str, path: str, mapping: dict | None = None,
+                       skip_bad: bool = False) -> tuple[EventChunk | None, list[str]]:
+    """Parse one group of records into a chunk. Bad records raise InputError (file and line),
+    or with ``skip_bad`` are left out and described in the returned messages."""
+    good: list[tuple[int, _Raw]] = []
     bad: list[str] = []
     for no, raw_text, obj in records:
         try:
+            if obj is None:
+                try:
+                    obj = orjson.loads(raw_text)
+                except orjson.JSONDecodeError as e:
+                    raise BadRecord(f"malformed JSON ({str(e).split(':')[0]})") from None
             if isinstance(obj, BadRecord):
                 raise obj
-            good.append((no, raw_text, parse_event(obj, mapping, origin=f"{name}:{no}")))
+            good.append((no, parse_event(obj, mapping, origin=f"{name}:{no}")))
         except BadRecord as e:
-            msg = f"{name}:{no}: {e}" if unit == "line" else f"{name}: event {no}: {e}"
+            msg = f"{name}: event {no}: {e}" if fmt == "events-json" else f"{name}:{no}: {e}"
             if not skip_bad:
                 raise InputError(msg) from None
             bad.append(msg)
-    groups = list(_chunked(good, chunk_size)) or [[]]
     if not good:
-        return [], bad
-    chunks = []
-    for k, g in enumerate(groups, 1):
-        path = _chunk_path(name, k, len(groups))
-        chunks.append(build_chunk([r for _, _, r in g], path, fmt, [t for _, t, _ in g], g[0][0], g[-1][0],
-                                  title=f"{name} ({fmt}, {g[0][0]}–{g[-1][0]})"))
+        return None, bad
+    # The chunk's identity is all of its records, good or bad: a fixed bad line re-imports the chunk.
+    sha = chunk_sha([t for _, t, _ in records])
+    first, last = records[0][0], records[-1][0]
+    chunk = build_chunk([r for _, r in good], path, fmt, sha, first, last, title=f"{name} ({fmt}, {first}–{last})")
+    return chunk, bad
+
+
+def read_events(text: str, name: str, fmt: str, mapping: dict | None = None, skip_bad: bool = False,
+                chunk_size: int = CHUNK_SIZE) -> tuple[list[EventChunk], list[str]]:
+    """Parse a whole structured file already decoded: (chunks, messages for skipped bad records)."""
+    parts = groups(split_records(text, name, fmt), chunk_size)
+    chunks, bad = [], []
+    for k, g in enumerate(parts, 1):
+        chunk, b = build_events_chunk(g, name, fmt, chunk_path(name, k, len(parts)), mapping, skip_bad)
+        bad.extend(b)
+        if chunk:
+            chunks.append(chunk)
     return chunks, bad
-
-
-def _jsonl_records(text: str):
-    for no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError as e:
-            obj = BadRecord(f"malformed JSON ({str(e).split(':')[0]})")
-        yield no, line, obj
 
 
 def _json_records(text: str, name: str):

@@ -62,6 +62,7 @@ class Store(Queries):
             self._create()
         elif not readonly:
             self._pragmas()
+            self._upgrade()
 
     def _pragmas(self) -> None:
         try:
@@ -70,6 +71,17 @@ class Store(Queries):
             self.conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: {e}") from None
+
+    def _upgrade(self) -> None:
+        """Add what a same-version database may lack (indexes added later); every statement is IF NOT EXISTS."""
+        have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if {"events_span_year"} <= have:
+            return
+        try:
+            with self.conn:
+                self.conn.executescript(SCHEMA)
+        except sqlite3.OperationalError:
+            pass  # locked or read-only: the database still works without the newer indexes
 
     def _create(self) -> None:
         self._pragmas()

@@ -15,39 +15,15 @@ the same mentions, so every read path (queries, export, the app) sees no differe
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from dataclasses import replace
 
 from ..errors import StoreError
 from ..importers.structured import EventChunk
-from ..text import fold_for_index
 from . import Store, _now
 
-_SEP = "\x1f"  # never in folded text (control characters are removed from bodies first)
 _BATCH = 500
-
-
-@functools.lru_cache(maxsize=1)
-def _aliases_by_name() -> dict[str, list[str]]:
-    from ..importers.events import load_knowledge
-
-    out: dict[str, list[str]] = {}
-    for alias, ent in load_knowledge().alias_map.items():
-        out.setdefault(ent.name, []).append(alias)
-    return out
-
-
-def fold_many(bodies: list[str]) -> list[str]:
-    """``fold_for_index`` of many strings at once (one OpenCC/NFKC pass instead of one per string)."""
-    if not bodies:
-        return []
-    joined = _SEP.join(b.replace(_SEP, " ") for b in bodies)
-    out = [p.strip() for p in fold_for_index(joined).split(_SEP)]
-    if len(out) != len(bodies):  # paranoia: a folding that ate a separator
-        return [fold_for_index(b) for b in bodies]
-    return out
 
 
 def _ids(conn: sqlite3.Connection, table: str, col: str, names: list[str]) -> dict[str, int]:
@@ -110,6 +86,8 @@ def write_chunk(store: Store, chunk: EventChunk) -> dict:
 
 def _write_chunk(store: Store, chunk: EventChunk) -> dict:
     c = store.conn
+    if c.execute("PRAGMA cache_size").fetchone()[0] > -131072:
+        c.execute("PRAGMA cache_size = -131072")  # 128 MiB for this connection: index pages stay hot
     doc = chunk.document
     stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
     old = c.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
@@ -124,49 +102,41 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
         (doc.path, doc.title, doc.outlet, doc.url, doc.published, doc.published_precision, doc.published_source,
          doc.script, doc.format, doc.sha256, len(doc.text), doc.text, _now()),
     ).lastrowid
-    uids = list(dict.fromkeys(ev.id for ev in chunk.events))
+    uids = list(dict.fromkeys(row[0] for row in chunk.rows))
     existing = _ids(c, "events", "uid", uids)
     next_id = (c.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
-    ev_rows, men_rows, fts_bodies, fts_ids = [], [], [], []
+    ev_rows, men_rows, fts_rows = [], [], []
     ent_pairs, tag_pairs = [], []  # (event id, name)
     entity_types: dict[str, str] = {}
     all_tags: set[str] = set()
     refresh: set[int] = set()
     own: dict[str, int] = {}  # uid -> id for events created in this chunk
-    aliases = _aliases_by_name()
-    for ev in chunk.events:
-        ents_json = json.dumps([[e.name, e.type] for e in ev.entities], ensure_ascii=False)
-        tags_json = json.dumps(list(ev.tags), ensure_ascii=False)
-        if ev.id in existing:
-            ev_id = existing[ev.id]
+    dumps = json.dumps
+    for uid, start, end, precision, title, summary, kind, ents, tags, mentions, n_sources, body in chunk.rows:
+        ents_json = dumps([list(e) for e in ents], ensure_ascii=False)
+        tags_json = dumps(list(tags), ensure_ascii=False)
+        ev_id = existing.get(uid) or own.get(uid)
+        if ev_id is not None:
+            # An id already stored (or repeated in this chunk): one event, more mentions.
             refresh.add(ev_id)
             stats["events_merged"] += 1
-        elif ev.id in own:
-            ev_id = own[ev.id]  # the same id twice in one chunk: one event, more mentions
-            stats["events_merged"] += 1
-            refresh.add(ev_id)
         else:
             ev_id = next_id
             next_id += 1
-            own[ev.id] = ev_id
+            own[uid] = ev_id
             stats["events_new"] += 1
-            ev_rows.append((ev_id, ev.id, ev.start, ev.end, int(ev.start[:4]), ev.precision, ev.title, ev.summary,
-                            ev.kind, len(ev.mentions), chunk.sources.get(ev.id, 1)))
-            for e in ev.entities:
-                entity_types.setdefault(e.name, e.type)
-                ent_pairs.append((ev_id, e.name))
-            for t in ev.tags:
+            ev_rows.append((ev_id, uid, start, end, int(start[:4]), precision, title, summary, kind,
+                            len(mentions), n_sources))
+            for name, typ in ents:
+                entity_types.setdefault(name, typ)
+                ent_pairs.append((ev_id, name))
+            for t in tags:
                 all_tags.add(t)
                 tag_pairs.append((ev_id, t))
-            names = [e.name for e in ev.entities]
-            extra = [a for n in names for a in aliases.get(n, ())]
-            fts_bodies.append(" ".join([ev.title, *(m.quote for m in ev.mentions), *names, *extra]))
-            fts_ids.append(ev_id)
-        for m in ev.mentions:
-            s = m.span
-            men_rows.append((ev_id, doc_id, m.start_char, m.end_char, m.quote, m.time_text, m.time_start_char,
-                             m.time_end_char, s.start, s.end, s.precision, int(s.approx), s.resolution, s.explanation,
-                             ev.title, ev.kind, ents_json, tags_json))
+            fts_rows.append((ev_id, body))
+        for a, b, quote, tt, ts, te, ms, me, mp, res, why in mentions:
+            men_rows.append((ev_id, doc_id, a, b, quote, tt, ts, te, ms, me, mp, 0, res, why, title, kind,
+                             ents_json, tags_json))
     c.executemany('INSERT INTO events (id, uid, start, "end", year, precision, title, summary, kind, n_mentions,'
                   " n_sources) VALUES (?,?,?,?,?,?,?,?,?,?,?)", ev_rows)
     c.executemany(
@@ -183,7 +153,7 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
         tag_ids = _ids(c, "tags", "name", list(all_tags))
         c.executemany("INSERT OR IGNORE INTO event_tags (event_id, tag_id) VALUES (?, ?)",
                       ((e, tag_ids[t]) for e, t in tag_pairs))
-    c.executemany("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", zip(fts_ids, fold_many(fts_bodies)))
+    c.executemany("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", fts_rows)
     for ev_id in refresh:
         store._refresh_event(ev_id)
     if chunk.disputes:
@@ -213,7 +183,7 @@ def write_chunk_merged(store: Store, chunk: EventChunk) -> dict:
     """The per-event alternative: every mention becomes a candidate for ``Store.add_document``,
     which compares it with the events already stored (text, entities, dates) and merges."""
     cands = []
-    for ev in chunk.events:
+    for ev in chunk.events:  # built from the rows
         for k, m in enumerate(ev.mentions):
             cands.append(replace(ev, id=ev.id if k == 0 else f"{ev.id}-{k}", start=m.span.start, end=m.span.end,
                                  precision=m.span.precision, mentions=(m,)))

@@ -1,15 +1,28 @@
 """The import pipeline: paths → documents → dated statements → events in the store.
 
 ``import_paths`` is the one call behind ``hz-timeline import`` and the first-run corpus build.
-A bad file is reported and skipped; files already imported unchanged are skipped by hash.
+
+* Each document (and each chunk of a structured events file) is written in its own
+  transaction, so an interrupted import (Ctrl-C, kill -9, disk full) leaves the database
+  consistent, and a rerun finishes the job: documents already imported unchanged are skipped
+  by their SHA-256, a changed one replaces its old mentions.
+* A bad file is reported in ``ImportReport.errors`` and the rest go on; with ``skip_bad`` the
+  bad lines of a JSONL/CSV file are reported in ``ImportReport.bad`` and the rest imported.
+* With ``jobs > 1`` worker processes read, decode, find dates and extract candidates (or parse
+  structured events); this process is the single writer and writes in input order, so the
+  result is the same as with one job.
+* Progress goes to an optional callback with a ``Progress`` record: the core stays UI-free.
 """
 
 from __future__ import annotations
 
 import calendar
 import json
+import os
 import re
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -17,14 +30,22 @@ from typing import Callable, Iterable
 
 from ..errors import InputError, UsageError
 from ..importers.dates import find_dates
+from ..importers.encoding import decode
 from ..importers.events import extract, load_knowledge
 from ..importers.pubdate import infer_published
-from ..importers.readers import TEXT_SUFFIXES, read_path
+from ..importers.readers import (
+    MAX_BYTES, STRUCTURED, TEXT_SUFFIXES, ReadOptions, ReadResult, _news, detect_format, normalize_format,
+    read_file, read_path,
+)
+from ..importers.structured import CHUNK_SIZE, build_events_chunk, chunk_path, chunk_sha, groups, split_records
 from ..models import Document
 from . import Store
+from .bulk_import import remove_document, write_chunk, write_chunk_merged
 
 SIDECAR = "corpus.json"
 _PUB = re.compile(r"\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2}))?)?")
+NEWS_BATCH = 64  # news-dump articles sent to a worker at once
+PARENT_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}  # read here, split into work units
 
 
 @dataclass
@@ -36,13 +57,52 @@ class ImportReport:
     events_merged: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    files: int = 0
+    bad: list[str] = field(default_factory=list)  # records left out with skip_bad
+    removed: int = 0  # documents dropped because their line/chunk is gone from a changed file
+    chunks: int = 0  # structured-event chunks written
 
     def summary(self) -> str:
         s = (f"{self.documents} document(s) imported, {self.skipped} unchanged, {self.mentions} mention(s), "
              f"{self.events_new} new event(s), {self.events_merged} merged into existing ones, {self.seconds:.2f} s")
+        if self.removed:
+            s += f"; {self.removed} stale document(s) removed"
+        if self.bad:
+            s += f"; {len(self.bad)} bad record(s) skipped"
         if self.errors:
             s += f"; {len(self.errors)} file(s) failed"
         return s
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    format: str = "auto"
+    mapping: tuple[tuple[str, str], ...] = ()
+    max_bytes: int = MAX_BYTES
+    skip_bad: bool = False
+    jobs: int = 1
+    merge: bool = False  # structured events through the per-event merge instead of the bulk path
+    chunk_size: int = CHUNK_SIZE
+
+    def read_options(self) -> ReadOptions:
+        return ReadOptions(self.format, self.mapping, self.max_bytes, self.skip_bad, self.chunk_size)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an import is. ``str(progress)`` is the file being worked on."""
+
+    path: str
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    documents: int
+    events: int
+    skipped: int
+
+    def __str__(self) -> str:
+        return self.path
 
 
 def normalize_published(value: str) -> tuple[str, str] | None:
@@ -59,6 +119,8 @@ def normalize_published(value: str) -> tuple[str, str] | None:
                 return None
             return f"{int(y):04d}-{int(mo):02d}", "month"
     except ValueError:
+        return None
+    if int(y) < 1:
         return None
     return f"{int(y):04d}", "year"
 
@@ -103,7 +165,7 @@ def _sidecar(folder: Path) -> dict[str, dict]:
     try:
         data = json.loads(f.read_text("utf-8"))
         return {d["file"]: d for d in data.get("documents", [])}
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise InputError(f"{f}: malformed corpus metadata ({e})") from None
 
 
@@ -115,7 +177,7 @@ def expand(paths: Iterable[str]) -> list[tuple[Path, str, dict]]:
         if path.is_dir():
             meta = _sidecar(path)
             for f in sorted(path.rglob("*")):
-                if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES and f.name != SIDECAR:
+                if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES and f.name != SIDECAR and not f.name.startswith("."):
                     shown = str(Path(p) / f.relative_to(path))
                     out.append((f, shown, meta.get(f.name, {})))
         elif path.exists():
@@ -123,50 +185,6 @@ def expand(paths: Iterable[str]) -> list[tuple[Path, str, dict]]:
         else:
             raise InputError(f"{p}: no such file or folder")
     return out
-
-
-def import_documents(store: Store, docs: Iterable[Document], report: ImportReport) -> None:
-    kb = load_knowledge()
-    for doc in docs:
-        if store.document_sha(doc.path) == doc.sha256:
-            report.skipped += 1
-            continue
-        exprs = find_dates(doc.text, reference_date(doc.published), doc.published_precision or "day")
-        candidates, undated = extract(doc, exprs, kb)
-        stats = store.add_document(doc, candidates, undated)
-        if stats["skipped"]:
-            report.skipped += 1
-            continue
-        report.documents += 1
-        report.mentions += stats["mentions"]
-        report.events_new += stats["events_new"]
-        report.events_merged += stats["events_merged"]
-
-
-def import_paths(
-    store: Store,
-    paths: Iterable[str],
-    published: str | None = None,
-    outlet: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> ImportReport:
-    """Import files and folders; bad files are reported in ``errors`` and the rest go on."""
-    t0 = time.perf_counter()
-    report = ImportReport()
-    if published and not normalize_published(published):
-        raise UsageError(f"--published {published!r} is not a date (try 2025-02-06 or 2025-02)")
-    for f, shown, meta in expand(paths):
-        if progress:
-            progress(shown)
-        try:
-            docs = read_path(f, shown)
-            docs = [_apply_meta(d, meta) for d in docs]
-            docs = [prepare(d, published, outlet) for d in docs]
-            import_documents(store, docs, report)
-        except InputError as e:
-            report.errors.append(str(e))
-    report.seconds = time.perf_counter() - t0
-    return report
 
 
 def _apply_meta(doc: Document, meta: dict) -> Document:
@@ -179,6 +197,311 @@ def _apply_meta(doc: Document, meta: dict) -> Document:
         if norm:
             doc = replace(doc, published=norm[0], published_precision=norm[1], published_source=meta["published_source"])
     return doc
+
+
+def _extract(doc: Document, kb=None):
+    exprs = find_dates(doc.text, reference_date(doc.published), doc.published_precision or "day")
+    return extract(doc, exprs, kb or load_knowledge())
+
+
+def import_documents(store: Store, docs: Iterable[Document], report: ImportReport) -> None:
+    kb = load_knowledge()
+    for doc in docs:
+        if store.document_sha(doc.path) == doc.sha256:
+            report.skipped += 1
+            continue
+        candidates, undated = _extract(doc, kb)
+        _write_doc(store, doc, candidates, undated, report)
+
+
+def _write_doc(store: Store, doc: Document, candidates, undated, report: ImportReport) -> None:
+    stats = store.add_document(doc, candidates, undated)
+    _count(stats, report)
+
+
+def _count(stats: dict, report: ImportReport) -> None:
+    if stats["skipped"]:
+        report.skipped += 1
+        return
+    report.documents += 1
+    report.mentions += stats["mentions"]
+    report.events_new += stats["events_new"]
+    report.events_merged += stats["events_merged"]
+
+
+# ------------------------------------------------------------------ work units (run in workers)
+# Each returns a plain result; an InputError becomes ("error", message) so nothing is raised
+# across the process boundary, and any other exception is caught and named, never a traceback.
+
+
+def _unexpected(name: str, e: BaseException) -> str:
+    return f"{name}: could not be imported ({type(e).__name__}: {e})"
+
+
+def _work_file(f: str, shown: str, meta: dict, published, outlet, ropts: ReadOptions, known: dict) -> dict:
+    """A text/Markdown/HTML file (or anything not split in the parent): read, extract."""
+    try:
+        res = read_file(Path(f), shown, ropts)
+        return _work_result(res, meta, published, outlet, known)
+    except InputError as e:
+        return {"error": str(e)}
+    except Exception as e:  # noqa: BLE001 - a reader bug must not kill the import
+        return {"error": _unexpected(shown, e)}
+
+
+def _work_result(res: ReadResult, meta, published, outlet, known: dict) -> dict:
+    out = {"docs": [], "skipped": 0, "chunks": [], "bad": res.bad, "bad_paths": res.bad_paths, "paths": set()}
+    kb = load_knowledge()
+    for doc in res.documents:
+        out["paths"].add(doc.path)
+        if known.get(doc.path) == doc.sha256:
+            out["skipped"] += 1
+            continue
+        doc = prepare(_apply_meta(doc, meta), published, outlet)
+        out["docs"].append((doc, *_extract(doc, kb)))
+    for chunk in res.chunks:
+        out["paths"].add(chunk.document.path)
+        if known.get(chunk.document.path) == chunk.document.sha256:
+            out["skipped"] += 1
+        else:
+            out["chunks"].append(chunk)
+    return out
+
+
+def _work_docs(docs: list[Document], meta, published, outlet) -> dict:
+    """A batch of news-dump articles: prepare and extract."""
+    try:
+        kb = load_knowledge()
+        out = []
+        for doc in docs:
+            doc = prepare(_apply_meta(doc, meta), published, outlet)
+            out.append((doc, *_extract(doc, kb)))
+        return {"docs": out}
+    except Exception as e:  # noqa: BLE001
+        return {"error": _unexpected(docs[0].path if docs else "?", e)}
+
+
+def _work_chunk(records: list, name: str, fmt: str, path: str, mapping: dict, skip_bad: bool) -> dict:
+    """One chunk of a structured events file: parse and build."""
+    try:
+        chunk, bad = build_events_chunk(records, name, fmt, path, mapping, skip_bad)
+        return {"chunks": [chunk] if chunk else [], "bad": bad}
+    except InputError as e:
+        return {"error": str(e)}
+    except Exception as e:  # noqa: BLE001
+        return {"error": _unexpected(name, e)}
+
+
+class _Inline:
+    """The executor interface run in this process (``jobs == 1``): work happens at ``result()``."""
+
+    class _Lazy:
+        def __init__(self, fn, args):
+            self.fn, self.args = fn, args
+
+        def result(self):
+            return self.fn(*self.args)
+
+        def cancel(self):
+            return True
+
+    def submit(self, fn, *args):
+        return self._Lazy(fn, args)
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+@dataclass
+class _FileState:
+    shown: str
+    size: int
+    known: dict
+    units: int = 0  # work units still to be written
+    failed: bool = False
+    paths: set = field(default_factory=set)
+    bad_paths: set = field(default_factory=set)
+    split: bool = False  # read in the parent: unit paths are known up front
+
+
+def _known(store: Store, shown: str) -> dict[str, str]:
+    """path → sha256 of the documents that came from this file (itself, file#line, file#partN)."""
+    rows = store.conn.execute(
+        "SELECT path, sha256 FROM documents WHERE path = ? OR (path > ? AND path < ?)", (shown, shown + "#", shown + "$"))
+    return {r[0]: r[1] for r in rows}
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str],
+    published: str | None = None,
+    outlet: str | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    options: ImportOptions | None = None,
+) -> ImportReport:
+    """Import files and folders; bad files are reported in ``errors`` and the rest go on."""
+    opts = options or ImportOptions()
+    t0 = time.perf_counter()
+    report = ImportReport()
+    if published and not normalize_published(published):
+        raise UsageError(f"--published {published!r} is not a date (try 2025-02-06 or 2025-02)")
+    try:
+        fmt_hint = normalize_format(opts.format)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    opts = replace(opts, format=fmt_hint)
+    ropts = opts.read_options()
+    mapping = dict(opts.mapping)
+    files = expand(paths)
+    total_bytes = 0
+    for f, _, _ in files:
+        try:
+            total_bytes += f.stat().st_size
+        except OSError:
+            pass
+    jobs = max(1, opts.jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline()
+    window = jobs * 3
+    pending: deque = deque()  # (file state, future, bytes this unit accounts for)
+    done = {"files": 0, "bytes": 0}
+
+    def tick(state: _FileState) -> None:
+        if progress:
+            progress(Progress(state.shown, done["files"], len(files), done["bytes"], total_bytes, report.documents,
+                              report.events_new, report.skipped))
+
+    def drain(limit: int) -> None:
+        while len(pending) > limit:
+            state, fut, nbytes = pending.popleft()
+            _write_unit(store, state, fut.result(), report, opts)
+            state.units -= 1
+            done["bytes"] += nbytes
+            if state.units == 0:
+                _finish_file(store, state, report)
+                done["files"] += 1
+            tick(state)
+
+    try:
+        for f, shown, meta in files:
+            report.files += 1
+            try:
+                size = f.stat().st_size
+            except OSError:
+                size = 0
+            state = _FileState(shown, size, _known(store, shown))
+            if fmt_hint in STRUCTURED + ("events", "news-jsonl", "news-json") or f.suffix.lower() in PARENT_SUFFIXES:
+                units = _split_in_parent(f, shown, meta, published, outlet, ropts, mapping, state, report)
+            else:
+                units = [(_work_file, (str(f), shown, meta, published, outlet, ropts, state.known), size)]
+            if not units:
+                done["files"] += 1
+                done["bytes"] += size
+                _finish_file(store, state, report)
+                tick(state)
+                continue
+            state.units = len(units)
+            for fn, args, nbytes in units:
+                pending.append((state, pool.submit(fn, *args), nbytes))
+                drain(window)
+        drain(0)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOptions, mapping: dict,
+                     state: _FileState, report: ImportReport) -> list:
+    """Read a dump or structured file here and cut it into work units (article batches, event chunks).
+    Units whose documents are unchanged are counted as skipped and not sent at all."""
+    try:
+        size = f.stat().st_size
+        if f.is_dir():
+            raise InputError(f"{shown}: is a directory")
+        if ropts.max_bytes and size > ropts.max_bytes:
+            raise InputError(f"{shown}: {size:,} bytes is over the {ropts.max_bytes:,}-byte limit (raise it with --max-size)")
+        data = f.read_bytes()
+    except InputError as e:
+        report.errors.append(str(e))
+        state.failed = True
+        return []
+    except OSError as e:
+        report.errors.append(f"{shown}: cannot be read ({e.strerror or e})")
+        state.failed = True
+        return []
+    try:
+        if not data.strip():
+            raise InputError(f"{shown}: is empty")
+        text = decode(data, shown)
+        fmt = detect_format(text, f.suffix, mapping, ropts.format)
+        if fmt in STRUCTURED:
+            parts = groups(split_records(text, shown, fmt), ropts.chunk_size)
+            if not parts:
+                raise InputError(f"{shown}: no events in this {fmt} file")
+            units = []
+            share = max(1, len(data) // len(parts))
+            for k, g in enumerate(parts, 1):
+                path = chunk_path(shown, k, len(parts))
+                state.paths.add(path)
+                if state.known.get(path) == chunk_sha([t for _, t, _ in g]):
+                    report.skipped += 1
+                    continue
+                units.append((_work_chunk, (g, shown, fmt, path, mapping, ropts.skip_bad), share))
+            return units
+        if fmt in ("news-jsonl", "news-json"):
+            res = ReadResult(format=fmt, sha256="")
+            _news(text, shown, mapping, ropts.skip_bad, res, fmt)
+            report.bad.extend(res.bad)
+            state.bad_paths |= res.bad_paths
+            todo = []
+            for doc in res.documents:
+                state.paths.add(doc.path)
+                if state.known.get(doc.path) == doc.sha256:
+                    report.skipped += 1
+                else:
+                    todo.append(doc)
+            batches = [todo[i : i + NEWS_BATCH] for i in range(0, len(todo), NEWS_BATCH)]
+            share = max(1, len(data) // max(1, len(batches)))
+            return [(_work_docs, (b, meta, published, outlet), share) for b in batches]
+        # Anything else is one document: hand the file to a worker as usual.
+        return [(_work_file, (str(f), shown, meta, published, outlet, ropts, state.known), len(data))]
+    except InputError as e:
+        report.errors.append(str(e))
+        state.failed = True
+        return []
+
+
+def _write_unit(store: Store, state: _FileState, result: dict, report: ImportReport, opts: ImportOptions) -> None:
+    if state.failed:
+        return  # an earlier unit of this file failed: write nothing more from it
+    if "error" in result:
+        report.errors.append(result["error"])
+        state.failed = True
+        return
+    report.bad.extend(result.get("bad", ()))
+    state.bad_paths |= result.get("bad_paths", set())
+    if "paths" in result:
+        state.paths |= result["paths"]
+    report.skipped += result.get("skipped", 0)
+    for doc, candidates, undated in result.get("docs", ()):
+        state.paths.add(doc.path)
+        _write_doc(store, doc, candidates, undated, report)
+    for chunk in result.get("chunks", ()):
+        stats = write_chunk_merged(store, chunk) if opts.merge else write_chunk(store, chunk)
+        _count(stats, report)
+        report.chunks += 0 if stats["skipped"] else 1
+
+
+def _finish_file(store: Store, state: _FileState, report: ImportReport) -> None:
+    """Drop what a changed file no longer has (a removed line or chunk), unless it failed or the
+    missing part was a bad record skipped this time."""
+    if state.failed or not state.paths:
+        return
+    for path in state.known:
+        if path not in state.paths and path not in state.bad_paths:
+            report.removed += 1 if remove_document(store, path) >= 0 else 0
 
 
 def bundled_corpus() -> Path:
@@ -198,3 +521,7 @@ def build_sample(store: Store) -> ImportReport:
         import_documents(store, [doc], report)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))

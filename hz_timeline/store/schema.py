@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_order ON events (start, "end", uid);
 CREATE INDEX IF NOT EXISTS events_year ON events (year);
+-- covers per-year counts under a date filter without touching the table
+CREATE INDEX IF NOT EXISTS events_span_year ON events (start, "end", year);
 CREATE TABLE IF NOT EXISTS mentions (
     id INTEGER PRIMARY KEY,
     event_id INTEGER REFERENCES events(id),

@@ -124,9 +124,8 @@ class TimelineApp(App):
         if self.density.axis is None and self.filter == Filter():
             # The unfiltered shape is the density strip's axis; no second query for it.
             self.density.set_axis(msg.years)
-        if not self.filters.facets_loaded:
-            # Facets are secondary: they start once the timeline has had the database first.
-            self.filters.load_facets()
+        # Facets are secondary: they are counted once the timeline has had the database first.
+        self.filters.load_facets()
         self.total = msg.total
         self.density.set_counts(msg.years)
         self.filters.set_count(msg.total)

@@ -109,7 +109,7 @@ class FilterPane(VerticalScroll):
     FilterPane { padding: 0 1; background: $panel; }
     FilterPane Label { color: $text-muted; margin-top: 1; }
     FilterPane Input { height: 1; }
-    FilterPane Input.-invalid { color: $error; }
+    FilterPane Input.-bad-date { color: $error; }
     FilterPane #date-hint, FilterPane #count { color: $text-muted; height: 1; }
     FilterPane SelectionList { height: auto; max-height: 8; }
     FilterPane SelectionList:focus { background: $boost; }
@@ -122,7 +122,6 @@ class FilterPane(VerticalScroll):
         self.filter = Filter()
         self.gen = 0
         self._timer = None
-        self.facets_loaded = False
 
     def compose(self):
         yield Label("Dates  (f)")
@@ -136,7 +135,7 @@ class FilterPane(VerticalScroll):
             yield SelectionList[str](id=f"facet-{key}", compact=True)
 
     def load_facets(self) -> None:
-        self.facets_loaded = True
+        """Count facet values under the current filter (the app calls this when the timeline is loaded)."""
         self._load_facets(self.filter, self.gen)
 
     # ------------------------------------------------------------ building the filter
@@ -171,10 +170,10 @@ class FilterPane(VerticalScroll):
         span = parse_range(dates_in.value)
         hint = self.query_one("#date-hint", Static)
         if dates_in.value.strip() and span is None:
-            dates_in.add_class("-invalid")
+            dates_in.add_class("-bad-date")
             hint.update(Content("cannot read that date"))
         else:
-            dates_in.remove_class("-invalid")
+            dates_in.remove_class("-bad-date")
             hint.update(Content(f"{span[0]} .. {span[1]}" if span else ""))
         query = self.query_one("#query", Input).value.strip() or None
         return Filter(
@@ -197,7 +196,6 @@ class FilterPane(VerticalScroll):
         self.filter = f
         self.gen += 1
         self.post_message(FiltersChanged(f, chips(f, self.query_one("#dates", Input).value)))
-        self.load_facets()
 
     def set_query(self, text: str) -> None:
         self.query_one("#query", Input).value = text

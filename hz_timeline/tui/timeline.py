@@ -100,6 +100,8 @@ class _Shape(Message):
     gen: int
     years: list[tuple[int, int]]
     cursor: int
+    first_page: list[dict] | None = None  # with a provisional shape: the rows known so far
+    provisional: bool = False  # built from the first page only; the real counts follow
 
 
 @dataclass
@@ -157,6 +159,8 @@ class TimelineView(ScrollView, can_focus=True):
         self.gen = 0
         self.shape = RowMap([])
         self.loaded = False
+        self.shape_gen = -1  # the filter generation the rows on screen belong to
+        self.provisional = False
         self.cursor = 0
         self.pages: OrderedDict[int, list[dict]] = OrderedDict()
         self._highlighted: str | None = None
@@ -180,7 +184,25 @@ class TimelineView(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="timeline-shape")
     def _load_shape(self, f: Filter, gen: int, keep_uid: str | None) -> None:
+        """First page at once (a provisional shape), then the year counts (the real one).
+
+        Counting a big filtered set costs more than its first page, so people see rows first.
+        """
+        from .queries_ext import tags_for
+
+        worker = get_current_worker()
         with open_store(self.db_path) as store:
+            first = store.page(f, 0, PAGE)
+            tags = tags_for(store, [r["id"] for r in first])
+            for r in first:
+                r["tags"] = tags.get(r["id"], [])
+            if worker.is_cancelled:
+                return
+            if len(first) == PAGE:
+                counts: dict[int, int] = {}
+                for r in first:
+                    counts[r["year"]] = counts.get(r["year"], 0) + 1
+                self.post_message(_Shape(gen, sorted(counts.items()), 0, first, provisional=True))
             years = store.years(f)
             cursor = 0
             if keep_uid:
@@ -189,8 +211,8 @@ class TimelineView(ScrollView, can_focus=True):
                 row = store.page(f, cursor, 1) if years else []
                 if not row or row[0]["uid"] != keep_uid:
                     cursor = 0
-            if not get_current_worker().is_cancelled:
-                self.post_message(_Shape(gen, years, cursor))
+            if not worker.is_cancelled:
+                self.post_message(_Shape(gen, years, cursor, first))
 
     @on(_Shape)
     def _shape_loaded(self, msg: _Shape) -> None:
@@ -198,12 +220,18 @@ class TimelineView(ScrollView, can_focus=True):
         if msg.gen != self.gen:
             return
         self.shape = RowMap(msg.years)
+        self.shape_gen = msg.gen
         self.loaded = True
+        self.provisional = msg.provisional
         self.pages.clear()
+        if msg.first_page is not None:
+            self.pages[0] = msg.first_page
         self.virtual_size = Size(0, self.shape.rows)
-        self.cursor = min(msg.cursor, max(0, self.shape.total - 1))
-        self._highlighted = None
-        self.post_message(TimelineLoaded(self.shape.total, msg.years))
+        if msg.provisional:
+            self.cursor = 0
+        else:
+            self.cursor = min(msg.cursor, max(0, self.shape.total - 1))
+            self.post_message(TimelineLoaded(self.shape.total, msg.years))
         self._scroll_to_cursor(center=True)
         self.refresh()
         self._request_pages()
@@ -224,6 +252,8 @@ class TimelineView(ScrollView, can_focus=True):
         return max(0, min(idx, self.shape.total - 1))
 
     def _request_pages(self) -> None:
+        if self.provisional:
+            return  # the real shape is on its way and brings its own first page
         missing = sorted(p for p in self._visible_pages() if p not in self.pages)
         if missing:
             self._load_pages(self.filter, self.gen, missing)
