@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from hz_timeline.store import Filter, Store  # noqa: E402
 from hz_timeline.text import fold_for_index, to_simplified  # noqa: E402
 
-PLACES = ["杭州", "宁波", "温州", "绍兴", "上海", "深圳", "北京", "苏州", "合肥", "成都", "滨江区", "余杭区", "萧山区",
+PLACES = ["杭州"] * 14 + ["杭州市滨江区", "杭州市余杭区", "杭州市萧山区", "杭州市西湖区"] * 3 + ["宁波", "温州", "绍兴", "上海", "深圳", "北京", "苏州", "合肥", "成都", "滨江区", "余杭区", "萧山区",
           "西湖区", "未来科技城", "钱塘新区"]
 ORGS_KNOWN = ["深度求索", "DeepSeek", "宇树科技", "Unitree", "游戏科学", "强脑科技", "群核科技", "云深处科技", "阿里巴巴",
               "网易", "海康威视", "吉利汽车", "浙江大学", "之江实验室", "西湖大学", "蚂蚁集团"]
@@ -44,9 +44,9 @@ DETAILS = ["估值超过{n}亿元", "投资总额约{n}亿元", "员工人数达
            "带动就业{n}万人", "覆盖{n}个区县", "专利数量超过{n}项", "用户规模突破{n}万"]
 TEMPLATES = [
     "{y}年{m}月，{org}在{place}{action}，{detail}。",
-    "据{outlet}报道，{y}年{m}月{d}日，{person}表示{org}将{action}。",
+    "据{outlet}报道，{y}年{m}月{d}日，{person}在{place}表示{org}将{action}。",
     "{y}年，{place}市政府与{org}签署合作协议，{detail}。",
-    "早在{y}年，{person}就带领{org}{action}。",
+    "早在{y}年，{person}就在{place}带领{org}{action}。",
     "{y}年{m}月，{org}创始人{person}在{place}宣布{action}，{detail}。",
     "截至{y}年底，{org}已在{place}{action}，{detail}。",
 ]

@@ -225,16 +225,27 @@ def _filter(from_, to, query, within=False, *, range_=None, entities=(), tags=()
 @db_option
 @click.option("--from", "from_", help="Earliest date (2014, 2014-03, 2025年2月, 去年...).")
 @click.option("--to", help="Latest date.")
+@click.option("--order", type=click.Choice(["date", "relevance"]), default="date", show_default=True,
+              help="Date order, or best text matches first (bm25).")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON (export records).")
-def search(query, db, from_, to, limit, as_json):
-    """Events matching QUERY, in date order. Chinese of any length, either script."""
+def search(query, db, from_, to, order, limit, as_json):
+    """Events matching QUERY, in date order. Chinese of any length, either script.
+
+    \b
+    Words side by side must all match; OR between them matches either;
+    -word excludes; "an exact phrase"; fields entity: tag: kind: source:
+    precision:; dates 2014..2018, from:2017, to:2025-02, year:2017.
+    Example: hz-timeline search 'unitree tag:robotics 2017..2019'
+    """
     from .export import event_record
+    from .store.querylang import parse
     from .text import one_line
 
+    parse(query)  # bad syntax: a UsageError saying what is wrong (the store reads it leniently)
     f = _filter(from_, to, query)
     with _open(_ctx_db(db)) as store:
-        rows = store.page(f, 0, limit)
+        rows = store.page(f, 0, limit, order=order)
         total = store.count(f)
         if as_json:
             events = [event_record(store.event(r["uid"])) for r in rows]

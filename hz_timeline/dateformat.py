@@ -29,13 +29,14 @@ def when(start: str | None, end: str | None, precision: str | None, approx: bool
         s = start[:4] if start[:4] == end[:4] else f"{start[:4]}–{end[:4]}"
     elif p == "decade":
         s = f"{start[:3]}0s"
-    else:  # range
+    else:  # range: as short as its alignment allows
+        same_year = start[:4] == end[:4]
         if start[4:] == "-01-01" and end[4:] == "-12-31":
-            s = f"{start[:4]}–{end[:4]}" if start[:4] != end[:4] else start[:4]
-        elif start[8:] == "01" and end[:7] != start[:7] and _month_end(end):
-            s = f"{start[:7]}–{end[:7]}"
+            s = start[:4] if same_year else f"{start[:4]}–{end[:4]}"
+        elif start[8:] == "01" and _month_end(end):
+            s = f"{start[:7]}–{end[5:7]}" if same_year else f"{start[:7]}–{end[:7]}"
         else:
-            s = f"{start}–{end}"
+            s = f"{start}–{end[5:]}" if same_year else f"{start}–{end}"
     return ("~" if approx else "") + s
 
 

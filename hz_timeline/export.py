@@ -19,6 +19,7 @@ import html
 import io
 import os
 import re
+import sqlite3
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ import orjson
 from .dateformat import when
 from .errors import HzError, UsageError
 from .store import Filter, Store
-from .store.bulk import iter_records
+from .store.bulk import iter_json, iter_records
 
 FORMAT_ID = "hz-timeline/events"
 FORMAT_VERSION = 1
@@ -46,8 +47,10 @@ _BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "c
 MENTION_KEYS = ("document", "document_title", "published", "start_char", "end_char", "quote",
                 "time_text", "start", "end", "precision", "resolution")
 
-# Serializer for the JSON formats (a hook so benchmarks can compare with the standard library).
-_dumps: Callable[[object], bytes] = orjson.dumps
+# How json/jsonl records are made. None: SQLite writes each record's JSON itself (store.bulk.iter_json,
+# the fastest). A function (orjson.dumps, or the standard library's json): records are built as Python
+# dicts (store.bulk.iter_records) and serialized with it. Benchmarks compare the three.
+_dumps: Callable[[object], bytes] | None = None
 
 
 def event_record(ev: dict) -> dict:
@@ -191,7 +194,11 @@ def export(store: Store, f: Filter, fmt: str = "json", output: str = "-", *, bom
         count = store.count(f)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         ctx = Context(f, count, now.isoformat(), title or _default_title(f), bom)
-        events = iter_records(conn, f, batch)
+        if fmt in ("json", "jsonl"):
+            dumps = _dumps
+            events = iter_json(conn, f) if dumps is None else (dumps(r) for r, _ in iter_records(conn, f, batch))
+        else:
+            events = iter_records(conn, f, batch)
         with atomic_output(output) as out:
             written = writer(events, ctx, out)
     except BrokenPipeError:
@@ -200,6 +207,8 @@ def export(store: Store, f: Filter, fmt: str = "json", output: str = "-", *, bom
         raise ExportError(f"{output}: write failed (broken pipe)") from None
     except OSError as e:
         raise ExportError(f"{output}: write failed ({e.strerror or e})") from None
+    except sqlite3.Error as e:  # e.g. no room for the sorter's temporary files
+        raise ExportError(f"{output}: reading the database failed ({e})") from None
     finally:
         if began and conn.in_transaction:
             conn.rollback()
@@ -224,24 +233,25 @@ def header(f: Filter, count: int, exported_at: str | None = None) -> dict:
 
 # ---------------------------------------------------------------------------------------- json, jsonl
 
-def _write_json(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
+def _write_json(events: Iterable[bytes], ctx: Context, out: IO[bytes]) -> int:
     head = orjson.dumps(header(ctx.filter, ctx.count, ctx.exported_at), option=orjson.OPT_INDENT_2)
     out.write(head[:-2] + b',\n  "events": [')  # reopen the object to stream the list
-    dumps, write = _dumps, out.write
+    write = out.write
     n = 0
-    for rec, _ in events:
+    for rec in events:  # each already JSON
         write(b",\n    " if n else b"\n    ")
-        write(dumps(rec))
+        write(rec)
         n += 1
     write(b"\n  ]\n}\n" if n else b"]\n}\n")
     return n
 
 
-def _write_jsonl(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
-    dumps, write = _dumps, out.write
+def _write_jsonl(events: Iterable[bytes], ctx: Context, out: IO[bytes]) -> int:
+    write = out.write
     n = 0
-    for rec, _ in events:
-        write(dumps(rec) + b"\n")
+    for rec in events:
+        write(rec)
+        write(b"\n")
         n += 1
     return n
 
@@ -498,6 +508,7 @@ def _write_timelinejs(events: Iterable[Record], ctx: Context, out: IO[bytes]) ->
 _HTML_CSS = """
 :root{--ink:#1d232b;--muted:#5f6b7a;--line:#d6dde6;--bg:#f6f8fb;--card:#fff;--accent:#c2410c;--chip:#eef2f7}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.55 system-ui,-apple-system,"Segoe UI",
 "PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif}
 header{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid var(--line);padding:14px 24px 10px}
@@ -541,11 +552,12 @@ _HTML_JS = """
   var keys = items.map(function (li) {
     return ((li.textContent || '') + ' ' + (li.getAttribute('data-k') || '')).normalize('NFKC').toLowerCase();
   });
-  sections.forEach(function (s) {
+  var links = sections.map(function (s) {
     var a = document.createElement('a');
     a.href = '#' + s.id;
     a.textContent = s.getAttribute('data-year');
     nav.appendChild(a);
+    return a;
   });
   function apply() {
     var terms = q.value.normalize('NFKC').toLowerCase().split(/\\s+/).filter(Boolean), n = 0;
@@ -554,7 +566,7 @@ _HTML_JS = """
       li.hidden = !ok;
       if (ok) n++;
     });
-    sections.forEach(function (s) { s.hidden = !s.querySelector('li.event:not([hidden])'); });
+    sections.forEach(function (s, i) { links[i].hidden = s.hidden = !s.querySelector('li.event:not([hidden])'); });
     shown.textContent = n + ' of ' + items.length + ' event(s) shown';
     empty.hidden = n > 0;
   }
@@ -628,7 +640,7 @@ def _write_html(events: Iterable[Record], ctx: Context, out: IO[bytes]) -> int:
     return n
 
 
-_WRITERS: dict[str, Callable[[Iterable[Record], Context, IO[bytes]], int]] = {
+_WRITERS: dict[str, Callable[[Iterable, Context, IO[bytes]], int]] = {
     "json": _write_json,
     "jsonl": _write_jsonl,
     "csv": _write_csv,

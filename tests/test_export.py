@@ -34,13 +34,13 @@ def test_failed_export_leaves_previous_file_and_no_temp(sample_db, tmp_path, mon
     out = tmp_path / "x.json"
     out.write_text("previous", "utf-8")
     with Store(sample_db) as s:
-        real = hz_export.iter_records
+        real = hz_export.iter_json
 
         def boom(*a, **k):  # a disk that fills up after a few events have been written
             yield from itertools.islice(real(*a, **k), 3)
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(hz_export, "iter_records", boom)
+        monkeypatch.setattr(hz_export, "iter_json", boom)
         with pytest.raises(ExportError, match="No space left"):
             export(s, Filter(), "json", str(out))
     assert out.read_text("utf-8") == "previous"
@@ -67,7 +67,8 @@ from hz_timeline.cli import _filter  # noqa: E402
 from hz_timeline.errors import UsageError  # noqa: E402
 from hz_timeline.export import FORMATS, json_schema  # noqa: E402
 from hz_timeline.export import event_record  # noqa: E402
-from hz_timeline.store.bulk import iter_records  # noqa: E402
+from hz_timeline.store.bulk import iter_json, iter_records  # noqa: E402
+import orjson  # noqa: E402
 
 EXE = shutil.which("hz-timeline", path=str(Path(sys.executable).parent)) or "hz-timeline"
 
@@ -125,6 +126,7 @@ def test_batched_reader_matches_the_per_event_reader(sample_db):
                 slow = [(event_record(e), bool(e["approx"])) for e in s.iter_events(f)]
                 fast = list(iter_records(s.conn, f, batch=batch))
                 assert fast == slow and len(fast) == s.count(f)
+                assert [json.loads(b) for b in iter_json(s.conn, f)] == [r for r, _ in fast]  # the SQLite-built JSON
         everything = list(iter_records(s.conn, Filter(), batch=4))
         assert sum(len(r["disputes"]) for r, _ in everything) == before + 4
         assert sum(a for _, a in everything) >= 1
@@ -135,13 +137,14 @@ def test_batched_reader_matches_the_per_event_reader(sample_db):
 def test_every_format_fails_atomically(sample_db, tmp_path, monkeypatch, fmt):
     out = tmp_path / f"x.{fmt}"
     out.write_bytes(b"previous")
-    real = hz_export.iter_records
+    for name in ("iter_records", "iter_json"):
+        real = getattr(hz_export, name)
 
-    def boom(*a, **k):
-        yield from itertools.islice(real(*a, **k), 5)
-        raise OSError(5, "Input/output error")
+        def boom(*a, real=real, **k):
+            yield from itertools.islice(real(*a, **k), 5)
+            raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(hz_export, "iter_records", boom)
+        monkeypatch.setattr(hz_export, name, boom)
     with Store(sample_db) as s, pytest.raises(ExportError, match="Input/output error"):
         export(s, Filter(), fmt, str(out))
     assert out.read_bytes() == b"previous"
@@ -271,3 +274,19 @@ def test_cli_stops_quietly_when_the_reader_goes_away(sample_db):
     rc, err = eval(p.stdout)  # noqa: S307 - our own repr
     assert b"Traceback" not in err and b"Broken pipe" not in err
     assert rc == 141  # the page (~100 KB) is bigger than a pipe buffer, so the writer did meet the closed pipe
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_sqlite_built_json_equals_python_serialized_json(sample_db, tmp_path, monkeypatch, fmt):
+    f = Filter(date_from="2000-01-01")
+    with Store(sample_db) as s:
+        export(s, f, fmt, str(tmp_path / "fast"))
+        monkeypatch.setattr(hz_export, "_dumps", orjson.dumps)
+        export(s, f, fmt, str(tmp_path / "dicts"))
+    fast, dicts = (tmp_path / "fast").read_text("utf-8"), (tmp_path / "dicts").read_text("utf-8")
+    if fmt == "json":
+        a, b = json.loads(fast), json.loads(dicts)
+        assert a.pop("exported_at") and b.pop("exported_at")
+        assert a == b and a["count"] > 0
+    else:
+        assert [json.loads(x) for x in fast.splitlines()] == [json.loads(x) for x in dicts.splitlines()]

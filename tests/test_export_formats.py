@@ -209,6 +209,8 @@ def test_html_is_self_contained_escaped_and_grouped_by_year(db, reference):
     assert not page.urls and not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", raw)  # nothing to fetch
     assert "Content-Security-Policy" in raw and "default-src 'none'" in raw
     assert 'id="q"' in raw  # the client-side search box
+    # The search hides events with the hidden attribute; the page's own display rules must not undo it.
+    assert "[hidden]{display:none!important}" in raw
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

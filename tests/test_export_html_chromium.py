@@ -106,20 +106,32 @@ def test_search_box_filters_client_side(page, tmp_path):
     assert dom.shown == f"{len(visible)} of {len(events)} event(s) shown"
 
 
-def test_screenshot_is_not_blank(page, tmp_path):
-    html_file, _ = page
-    png = tmp_path / "shot.png"
-    browse(html_file, tmp_path, f"--screenshot={png}", "--window-size=1200,800", "--hide-scrollbars")
+def screenshot(html_file: Path, tmp: Path, fragment: str = "") -> dict:
+    png = tmp / "shot.png"
+    png.unlink(missing_ok=True)
+    browse(html_file, tmp, f"--screenshot={png}", "--window-size=1200,800", "--hide-scrollbars", fragment=fragment)
     width, height, pixels = decode_png(png.read_bytes())
     assert (width, height) == (1200, 800)
     colours = {}
     for p in pixels[:: 7]:  # a sample is plenty
         colours[p] = colours.get(p, 0) + 1
+    return colours
+
+
+def accent(colours: dict) -> int:
+    """Pixels in the page's accent colour (#c2410c: year headings, timeline dots, year links)."""
+    return sum(n for (r, g, b), n in colours.items() if abs(r - 0xC2) < 24 and abs(g - 0x41) < 24 and abs(b - 0x0C) < 24)
+
+
+def test_screenshot_is_not_blank(page, tmp_path):
+    html_file, _ = page
+    colours = screenshot(html_file, tmp_path)
     background = max(colours.values())
     assert len(colours) > 20, "a flat image: nothing was drawn"
     assert background < 0.97 * sum(colours.values()), "almost every pixel is background"
-    accent = sum(n for (r, g, b), n in colours.items() if abs(r - 0xC2) < 24 and abs(g - 0x41) < 24 and abs(b - 0x0C) < 24)
-    assert accent > 50, "the page's own styles (accent year headings and dots) are not on screen"
+    assert accent(colours) > 50, "the page's own styles (accent year headings and dots) are not on screen"
+    # Filtered to nothing, the events really disappear from the screen (not only get an attribute).
+    assert accent(screenshot(html_file, tmp_path, fragment="#q=zzz-no-such-event")) < 10
 
 
 def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:

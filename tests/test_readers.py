@@ -68,3 +68,76 @@ def test_jsonl_dump_one_document_per_line_and_bad_line_named(tmp_path):
     f.write_text('{"text": "ok"}\n{"text": broken\n', "utf-8")
     with pytest.raises(InputError, match=r"dump.jsonl:2: malformed JSON"):
         read_path(f)
+
+
+# ---------------------------------------------------------------- formats, encodings, options
+
+import sys as _sys  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
+
+from hz_timeline.importers import readers as _readers  # noqa: E402
+from hz_timeline.importers.readers import ReadOptions, detect_format, parse_map, parse_size, read_bytes, read_file  # noqa: E402
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1] / "benchmarks"))
+from generate import article, render  # noqa: E402
+
+
+@pytest.mark.parametrize("kind", ["gbk", "big5", "utf16", "bom", "crlf"])
+def test_generated_articles_decode_in_every_encoding(kind):
+    a = article(3 if kind == "big5" else 1, target_chars=600)
+    _, data = render(a, kind)
+    [doc] = read_bytes(data, "a.txt", ".txt").documents
+    assert doc.text.replace("\r\n", "\n").strip()[:40] == data.decode(
+        {"gbk": "gb18030", "big5": "big5", "utf16": "utf-16", "bom": "utf-8-sig", "crlf": "utf-8"}[kind]
+    ).replace("\r\n", "\n").strip()[:40]
+    if kind == "crlf":
+        assert "\r\n" in doc.text
+
+
+def test_utf16_without_bom_and_mojibake_refused():
+    text = "2014年,杭州提出数字经济。Hello 2017年\n" * 5
+    assert decode(text.encode("utf-16-le"), "x") == text
+    # Valid GB18030 byte pairs, but uniformly spread over rare characters: mojibake, not Chinese text.
+    gibberish = b"".join(bytes((0xB0 + (i * 37) % 0x47, 0xA1 + (i * 53) % 0x5E)) for i in range(300))
+    with pytest.raises(InputError, match="x.txt"):
+        decode(gibberish, "x.txt")
+
+
+def test_html_fallback_without_trafilatura(tmp_path, monkeypatch):
+    monkeypatch.setattr(_readers, "USE_TRAFILATURA", False)
+    f = tmp_path / "a.htm"
+    f.write_text("<html><head><title>题</title></head><body><nav>2088年</nav><!-- 2077年 --><p>2014年,杭州。</p>"
+                 "<time datetime='2025-02-06'>昨天</time></body></html>", "utf-8")
+    [doc] = read_path(f)
+    assert doc.title == "题" and doc.published == "2025-02-06" and "2088" not in doc.text and "2077" not in doc.text
+
+
+def test_format_detection_and_override(tmp_path):
+    assert detect_format('{"start": "2014", "title": "a"}\n{"start": "2015", "title": "b"}\n', ".jsonl") == "events-jsonl"
+    assert detect_format('{"text": "2014年", "title": "a"}\n', ".jsonl") == "news-jsonl"
+    assert detect_format('{"format": "hz-timeline/events", "events": []}', ".json") == "events-json"
+    assert detect_format("<!DOCTYPE html><html><body>x</body></html>", ".txt") == "html"
+    assert detect_format("---\ntitle: a\n---\nbody", ".txt") == "markdown"
+    assert detect_format("start,title\n2014,a\n", ".csv") == "events-csv"
+    f = tmp_path / "page.txt"
+    f.write_text("<html><body><p>2014年,杭州。</p></body></html>", "utf-8")
+    assert read_file(f).documents[0].format == "html"
+    assert read_file(f, options=ReadOptions(format="text")).documents[0].text.startswith("<html>")
+
+
+def test_options_parse():
+    assert parse_size("50MB") == 50 * 1024 * 1024 and parse_size("0") == 0 and parse_size("2 GiB") == 2 * 1024 ** 3
+    with pytest.raises(ValueError):
+        parse_size("lots")
+    assert parse_map(["text=body", "published=pubtime"]) == (("text", "body"), ("published", "pubtime"))
+    with pytest.raises(ValueError, match="unknown field"):
+        parse_map(["nope=body"])
+
+
+def test_structured_errors_name_file_and_line(tmp_path):
+    f = tmp_path / "ev.jsonl"
+    f.write_text('{"start": "2014", "title": "a"}\n{"start": "2015", "title": "b"}\n{"start": "201x", "title": "c"}\n', "utf-8")
+    with pytest.raises(InputError, match=r"ev.jsonl:3: start '201x' is not a date"):
+        read_file(f)
+    res = read_file(f, options=ReadOptions(skip_bad=True))
+    assert len(res.chunks[0].events) == 2 and res.bad == [f"{f}:3: start '201x' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"]

@@ -45,6 +45,7 @@ class Knowledge:
     kinds: dict  # kind -> compiled regex
     fillers: frozenset = frozenset()  # folded clauses that only introduce a statement
     actions: tuple = ()  # (action class, compiled regex)
+    names: dict = None  # canonical name -> every folded alias (for the search index)
 
 
 def _kw_regex(words) -> re.Pattern:
@@ -85,7 +86,10 @@ def load_knowledge(extra: tuple[str, ...] = ()) -> Knowledge:
     kinds = {k: _kw_regex(v) for k, v in tag_data["kinds"].items() if isinstance(v, list)}
     fillers = frozenset(fold(w) for w in tag_data.get("title_fillers", []))
     actions = tuple((a, _kw_regex(w)) for a, w in tag_data.get("actions", {}).items() if isinstance(w, list))
-    return Knowledge(alias_re, alias_map, org_re, person_re, title_re, tags, kinds, fillers, actions)
+    names: dict[str, list[str]] = {}
+    for alias, ent in alias_map.items():
+        names.setdefault(ent.name, []).append(alias)
+    return Knowledge(alias_re, alias_map, org_re, person_re, title_re, tags, kinds, fillers, actions, names)
 
 
 def find_entities(text: str, kb: Knowledge) -> tuple[Entity, ...]:

@@ -32,7 +32,6 @@ FORMAT_ID = "hz-timeline/events"
 CHUNK_SIZE = 10_000
 _ISO = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\s*$")
 _LIST_SPLIT = re.compile(r"\s*[;；|、]\s*")
-ENTITY_TYPES = ("org", "person", "place", "product", "policy", "other")
 
 
 class BadRecord(ValueError):
@@ -150,7 +149,7 @@ def _entities(v) -> tuple[Entity, ...]:
             raise BadRecord("each entity must be {name, type}, [name, type] or 'name:type'")
         if not isinstance(name, str) or not name.strip() or not isinstance(typ, str):
             raise BadRecord("an entity has no name")
-        typ = typ.strip() if typ.strip() in ENTITY_TYPES else "other"
+        typ = typ.strip() or "other"  # types are kept as given (org, person, place, product, event, ...)
         out.setdefault(name.strip(), Entity(name.strip(), typ))
     return tuple(out.values())
 

@@ -296,6 +296,5 @@ class Store(Queries):
     def _aliases(self, names) -> list[str]:
         from ..importers.events import load_knowledge
 
-        kb = load_knowledge()
-        wanted = set(names)
-        return [alias for alias, ent in kb.alias_map.items() if ent.name in wanted]
+        by_name = load_knowledge().names
+        return [alias for n in names for alias in by_name.get(n, ())]

@@ -108,3 +108,47 @@ def iter_records(conn: sqlite3.Connection, f: Filter = Filter(), batch: int = 10
             yield recs[r[0]], bool(r[8])
         last = rows[-1]
         key = (last[2], last[3], last[1])
+
+
+# The same records built as JSON text by SQLite itself, for the json/jsonl formats: no Python object
+# per event. Events are read in rowid order, so the per-event lookups into mentions, event_entities
+# and event_tags walk their indexes nearly sequentially, and SQLite's external sorter (temporary
+# files, bounded memory) puts the records in (start, end, uid) order; the unary + keeps the planner
+# from walking events_order instead, which would make every lookup a random one.
+_JSON_RECORD = """
+SELECT CAST(json_object(
+  'id', e.uid, 'start', e.start, 'end', e."end", 'precision', e.precision, 'title', e.title,
+  'summary', e.summary, 'kind', e.kind,
+  'entities', (SELECT json_group_array(json_object('name', k.name, 'type', k.type)) FROM
+      (SELECT k.name, k.type FROM event_entities x JOIN entities k ON k.id = x.entity_id
+       WHERE x.event_id = e.id ORDER BY k.name) k),
+  'tags', (SELECT json_group_array(t.name) FROM
+      (SELECT t.name FROM event_tags x JOIN tags t ON t.id = x.tag_id WHERE x.event_id = e.id ORDER BY t.name) t),
+  'mentions', (SELECT json_group_array(json_object(
+        'document', d.path, 'document_title', d.title, 'published', d.published, 'start_char', m.start_char,
+        'end_char', m.end_char, 'quote', m.quote, 'time_text', m.time_text, 'start', m.start, 'end', m."end",
+        'precision', m.precision, 'resolution', m.resolution)) FROM
+      (SELECT m.document_id, m.start_char, m.end_char, m.quote, m.time_text, m.start, m."end", m.precision,
+              m.resolution FROM mentions m WHERE m.event_id = e.id ORDER BY m.id) m
+      JOIN documents d ON d.id = m.document_id),
+  'disputes', {disputes}) AS BLOB)
+FROM events e{where} ORDER BY +e.start, +e."end", +e.uid
+"""
+_JSON_DISPUTES = """(SELECT json_group_array(json_object('event', o.uid, 'reason', o.reason)) FROM
+      (SELECT o.uid, d.reason FROM disputes d JOIN events o
+         ON o.id = CASE WHEN d.event_a = e.id THEN d.event_b ELSE d.event_a END
+       WHERE d.event_a = e.id OR d.event_b = e.id ORDER BY o.start, o.uid) o)"""
+
+
+def iter_json(conn: sqlite3.Connection, f: Filter = Filter()) -> Iterator[bytes]:
+    """Each filtered event's export record as compact JSON (UTF-8), in (start, end, uid) order.
+
+    Same records as ``iter_records`` (tests hold them equal), several times faster for big exports.
+    """
+    w, p = where(f)
+    cur = conn.cursor()
+    cur.row_factory = None
+    has_disputes = cur.execute("SELECT 1 FROM disputes LIMIT 1").fetchone() is not None
+    sql = _JSON_RECORD.format(where=w, disputes=_JSON_DISPUTES if has_disputes else "json('[]')")
+    for (blob,) in cur.execute(sql, p):
+        yield blob

@@ -23,12 +23,13 @@ import re
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import InputError, UsageError
+from ..errors import HzError, InputError, UsageError
 from ..importers.dates import find_dates
 from ..importers.encoding import decode
 from ..importers.events import extract, load_knowledge
@@ -292,6 +293,13 @@ def _work_chunk(records: list, name: str, fmt: str, path: str, mapping: dict, sk
         return {"error": _unexpected(name, e)}
 
 
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no tracebacks from the pool)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class _Inline:
     """The executor interface run in this process (``jobs == 1``): work happens at ``result()``."""
 
@@ -360,7 +368,7 @@ def import_paths(
         except OSError:
             pass
     jobs = max(1, opts.jobs)
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline()
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) if jobs > 1 else _Inline()
     window = jobs * 3
     pending: deque = deque()  # (file state, future, bytes this unit accounts for)
     done = {"files": 0, "bytes": 0}
@@ -404,6 +412,9 @@ def import_paths(
                 pending.append((state, pool.submit(fn, *args), nbytes))
                 drain(window)
         drain(0)
+    except BrokenProcessPool as e:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise HzError(f"a worker process died ({e}); what was written is consistent: run the import again to finish") from None
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise

@@ -98,9 +98,9 @@ class DensityStrip(Widget, can_focus=True):
             if idx is not None:
                 label = f"▲{self.year} · {self.counts.get(self.year, 0):,}"
                 pos = max(0, min(idx * cw, width - len(label)))
-                # Keep the axis ends readable: slide the marker clear of them.
-                if pos < len(str(lo)) + 1:
-                    pos = min(len(str(lo)) + 1, max(0, width - len(label)))
+                # Keep the axis ends readable: slide the marker clear of both of them.
+                right = width - len(str(hi)) - 1 - len(label)
+                pos = max(len(str(lo)) + 1, min(pos, right)) if right > len(str(lo)) else pos
                 line = line[:pos] + label + line[pos + len(label):]
         return Text.assemble(bars, "\n", Text(line[:width], style="dim"))
 

@@ -17,6 +17,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from ..export import EXTENSIONS, FORMATS
+
 KEY_NAMES = {
     "left_square_bracket": "[", "right_square_bracket": "]", "question_mark": "?", "slash": "/",
     "pagedown": "PgDn", "pageup": "PgUp", "escape": "Esc", "enter": "Enter", "tab": "Tab",
@@ -79,7 +81,7 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
     ExportScreen > Vertical { width: 70; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
-    ExportScreen RadioSet { layout: horizontal; width: auto; height: auto; }
+    ExportScreen RadioSet { layout: grid; grid-size: 4; width: 100%; height: auto; }
     ExportScreen #export-buttons { height: auto; align-horizontal: right; margin-top: 1; }
     ExportScreen #export-buttons Button { margin-left: 2; }
     ExportScreen #export-warning { color: $warning; height: auto; }
@@ -101,8 +103,8 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
             yield Static(what)
             yield Label("Format")
             with RadioSet(id="export-format"):
-                yield RadioButton("json", value=True, id="fmt-json")
-                yield RadioButton("jsonl", id="fmt-jsonl")
+                for i, name in enumerate(FORMATS):
+                    yield RadioButton(name, value=i == 0, id=f"fmt-{name}")
             yield Label("Path")
             yield Input(self.default_path, id="export-path")
             yield Static("", id="export-warning")
@@ -116,14 +118,14 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
 
     @property
     def fmt(self) -> str:
-        return "jsonl" if self.query_one("#fmt-jsonl", RadioButton).value else "json"
+        return next((n for n in FORMATS if self.query_one(f"#fmt-{n}", RadioButton).value), FORMATS[0])
 
     @on(RadioSet.Changed)
     def _format_changed(self) -> None:
         inp = self.query_one("#export-path", Input)
         stem, dot, ext = inp.value.rpartition(".")
-        if dot and ext in ("json", "jsonl"):
-            inp.value = f"{stem}.{self.fmt}"
+        if dot and ext in set(EXTENSIONS.values()):
+            inp.value = f"{stem}.{EXTENSIONS[self.fmt]}"
         self._check()
 
     @on(Input.Changed)

@@ -489,7 +489,7 @@ class TimelineView(ScrollView, can_focus=True):
         if rec is None:
             return Strip([Segment(fit("  …", width), row_style + style("timeline--dim"))], width)
         date = when(rec["start"], rec["end"], rec["precision"], bool(rec["approx"]))
-        date_w = DATE_W if width >= 90 else 13
+        date_w = DATE_W if width >= 70 else 13
         kind = KIND_MARK.get(rec["kind"], "?")
         n_src = rec["n_sources"] or 0
         src = f"×{n_src}" if n_src > 1 else ""
