@@ -216,6 +216,12 @@ def _filter(from_, to, query, within=False, *, range_=None, entities=(), tags=()
     date_to = _range(range_ or to, end=True)
     if date_from and date_to and date_from > date_to:
         raise UsageError(f"the range is empty: {date_from} is after {date_to}")
+    if query:
+        from .store.querylang import check
+
+        problem = check(query)
+        if problem:
+            raise UsageError(f"query {query!r}: {problem}")
     return Filter(date_from=date_from, date_to=date_to, query=query or None, within=within,
                   entities=tuple(entities), tags=tuple(tags), sources=tuple(sources), kinds=tuple(kinds))
 

@@ -413,3 +413,34 @@ async def test_unreadable_date_is_flagged_and_ignored(db):
         assert app.query_one("#dates").has_class("-bad-date")
         assert "cannot read that date" in screen_text(app)
         assert app.total == 249
+
+
+async def test_query_matches_are_highlighted_in_timeline_and_detail(db):
+    from rich.style import Style
+
+    from hz_timeline.tui.detail import MATCH_STYLE, describe
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"達摩院", "enter")
+        await settle(pilot)
+        assert app.detail.query_text == "達摩院"
+        body = describe(app.detail.event, 0, app.detail.query_text)
+        marked = [t.plain[s.start:s.end] for t in body.renderables if hasattr(t, "spans")
+                  for s in t.spans if str(s.style) == MATCH_STYLE]
+        assert marked and set(marked) <= {"达摩院", "達摩院"}
+        title = app.timeline.current["title"]
+        segs = app.timeline._title_segments(title, Style())
+        assert [s.text for s in segs if s.style != Style()] in (["达摩院"], ["達摩院"])
+
+
+async def test_bad_query_syntax_is_explained_but_does_not_block(db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'"達摩院')
+        await settle(pilot)
+        assert "unclosed quote" in screen_text(app)
+        assert app.query_one("#query").has_class("-bad-date")
+        assert app.total == 1  # the lenient reading still searches

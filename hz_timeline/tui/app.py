@@ -138,6 +138,7 @@ class TimelineApp(App):
         self.total = None
         self._status()
         self.timeline.set_filter(msg.filter)
+        self.query_one(DetailPane).set_query(msg.filter.query)
 
     @on(YearChosen)
     def _year_chosen(self, msg: YearChosen) -> None:

@@ -20,11 +20,13 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ..dateformat import when
+from ..store.querylang import highlight_spans
 from ..text import one_line
 from .messages import OpenReader
 from .timeline import open_store
 
 TIME_STYLE = "bold reverse"
+MATCH_STYLE = "bold black on yellow"
 
 
 @dataclass
@@ -46,10 +48,18 @@ def quote_text(m: dict, time_style: str = TIME_STYLE) -> Text:
     return t
 
 
-def describe(ev: dict, chosen: int = 0) -> Group:
+def mark_matches(t: Text, query: str | None) -> Text:
+    """Highlight what the search query matches (either script, aliases) in already-safe text."""
+    if query:
+        for a, b in highlight_spans(t.plain, query):
+            t.stylize(MATCH_STYLE, a, b)
+    return t
+
+
+def describe(ev: dict, chosen: int = 0, query: str | None = None) -> Group:
     """Everything worth knowing about an event, as Rich renderables built from plain Text."""
     parts: list = []
-    parts.append(Text(one_line(ev["title"] or ""), style="bold"))
+    parts.append(mark_matches(Text(one_line(ev["title"] or ""), style="bold"), query))
     head = Text()
     head.append(when(ev["start"], ev["end"], ev["precision"], bool(ev["approx"])), style="bold cyan")
     head.append(f"  {ev['start']}..{ev['end']}  ", style="dim")
@@ -91,7 +101,7 @@ def describe(ev: dict, chosen: int = 0) -> Group:
         src.append(" · " + one_line(m.get("document_title") or m.get("document") or ""))
         parts.append(src)
         q = Text("    ")
-        q.append_text(quote_text(m))
+        q.append_text(mark_matches(quote_text(m), query))
         parts.append(q)
         how = Text("    ", style="dim")
         how.append(f"{when(m.get('start'), m.get('end'), m.get('precision'), bool(m.get('approx')))} · {m.get('resolution')}")
@@ -123,6 +133,13 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.event: dict | None = None
         self.chosen = 0
         self._uid: str | None = None
+        self.query_text: str | None = None  # the search, whose matches are highlighted
+
+    def set_query(self, query: str | None) -> None:
+        if query != self.query_text:
+            self.query_text = query
+            if self.event:
+                self._show(self.event)
 
     def compose(self):
         yield Static(Text("No event selected", style="dim"), id="detail-body")
@@ -153,7 +170,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     def _show(self, ev: dict | None) -> None:
         self.event = ev
         body = self.query_one("#detail-body", Static)
-        body.update(describe(ev, self.chosen) if ev else Text("No event selected", style="dim"))
+        body.update(describe(ev, self.chosen, self.query_text) if ev else Text("No event selected", style="dim"))
         self.border_title = f"Event {ev['uid']}" if ev else "Event"
 
     @property

@@ -20,6 +20,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, SelectionList, Static
+
+from ..store.querylang import check
 from textual.widgets.selection_list import Selection
 from textual.worker import get_current_worker
 
@@ -111,6 +113,7 @@ class FilterPane(VerticalScroll):
     FilterPane Input { height: 1; }
     FilterPane Input.-bad-date { color: $error; }
     FilterPane #date-hint, FilterPane #count { color: $text-muted; height: 1; }
+    FilterPane #query-hint { color: $warning; height: auto; }
     FilterPane SelectionList { height: auto; max-height: 8; }
     FilterPane SelectionList:focus { background: $boost; }
     """
@@ -128,7 +131,8 @@ class FilterPane(VerticalScroll):
         yield Input(placeholder="2014 · 2014-2018 · 去年", id="dates", compact=True)
         yield Static("", id="date-hint")
         yield Label("Search  (/)")
-        yield Input(placeholder="words; -word excludes", id="query", compact=True)
+        yield Input(placeholder="words · -word · \"phrase\" · tag:ai · 2014..2018", id="query", compact=True)
+        yield Static("", id="query-hint")
         yield Static("", id="count")
         for key, title in FACETS:
             yield Label(f"{title}  (space toggles)" if key == "tags" else title)
@@ -175,7 +179,12 @@ class FilterPane(VerticalScroll):
         else:
             dates_in.remove_class("-bad-date")
             hint.update(Content(f"{span[0]} .. {span[1]}" if span else ""))
-        query = self.query_one("#query", Input).value.strip() or None
+        query_in = self.query_one("#query", Input)
+        query = query_in.value.strip() or None
+        problem = check(query) if query else None
+        # A query with a syntax slip still runs (leniently); the hint says what is wrong.
+        query_in.set_class(problem is not None, "-bad-date")
+        self.query_one("#query-hint", Static).update(Content(problem or ""))
         return Filter(
             date_from=span[0] if span else None,
             date_to=span[1] if span else None,

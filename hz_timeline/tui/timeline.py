@@ -26,7 +26,8 @@ from textual.worker import get_current_worker
 
 from ..dateformat import when
 from ..store.queries import Filter
-from ..text import fold, one_line
+from ..store.querylang import highlight_spans
+from ..text import one_line
 from .messages import EventHighlighted, OpenReader, TimelineLoaded
 
 PAGE = 100  # rows per fetch; one page covers two screens of a tall terminal
@@ -165,8 +166,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.pages: OrderedDict[int, list[dict]] = OrderedDict()
         self._highlighted: str | None = None
         self._want_uid: str | None = None  # keep this event selected across a filter change
-        self._terms: list[str] = []
-        self._fold_cache: dict[str, str] = {}
+        self._match_cache: dict[str, list[tuple[int, int]]] = {}
 
     # ------------------------------------------------------------------ data
 
@@ -178,8 +178,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.filter = f
         self.gen += 1
         self._want_uid = self._highlighted
-        self._terms = [fold(t) for t in (f.query or "").split() if t and not t.startswith("-")]
-        self._fold_cache.clear()
+        self._match_cache.clear()
         self._load_shape(f, self.gen, self._want_uid)
 
     @work(thread=True, exclusive=True, group="timeline-shape")
@@ -401,13 +400,13 @@ class TimelineView(ScrollView, can_focus=True):
 
     def action_match(self, direction: int) -> None:
         rec = self.current
-        if not rec or not self._terms:
+        if not rec or not self.filter.query:
             self.notify("No search: press / and type words to find", severity="warning", markup=False)
             return
-        self._find(self.filter, self.gen, rec, self.cursor, direction, list(self._terms))
+        self._find(self.filter, self.gen, rec, self.cursor, direction, self.filter.query)
 
     @work(thread=True, exclusive=True, group="timeline-find")
-    def _find(self, f: Filter, gen: int, rec: dict, index: int, direction: int, terms: list[str]) -> None:
+    def _find(self, f: Filter, gen: int, rec: dict, index: int, direction: int, query: str) -> None:
         """Next event whose title shows a search word (the filter matches quotes and aliases too)."""
         from .queries_ext import before, key_of
 
@@ -421,8 +420,7 @@ class TimelineView(ScrollView, can_focus=True):
                     break
                 for r in rows:
                     step += 1
-                    title = fold(r["title"] or "")
-                    if any(t in title for t in terms):
+                    if highlight_spans(r["title"] or "", query):
                         self.post_message(_Found(gen, index + direction * step))
                         return
                 key = key_of(rows[-1])
@@ -511,30 +509,22 @@ class TimelineView(ScrollView, can_focus=True):
         return Strip(segs).adjust_cell_length(width, row_style)
 
     def _title_segments(self, title: str, style: Style) -> list[Segment]:
-        """The (already cut) title with search words highlighted."""
-        if not self._terms:
+        """The (already cut) title with the query's matches highlighted (either script, aliases)."""
+        query = self.filter.query
+        if not query:
             return [Segment(title, style)]
-        hay = self._fold_cache.get(title)
-        if hay is None:
-            hay = fold(title)
-            if len(hay) != len(title):  # folding changed lengths: match on case only
-                hay = title.casefold()
-            self._fold_cache[title] = hay
-        marks = [False] * len(title)
-        for t in self._terms:
-            start = hay.find(t)
-            while t and start >= 0:
-                for i in range(start, min(len(title), start + len(t))):
-                    marks[i] = True
-                start = hay.find(t, start + len(t))
-        if not any(marks):
+        spans = self._match_cache.get(title)
+        if spans is None:
+            spans = self._match_cache[title] = highlight_spans(title, query)
+        if not spans:
             return [Segment(title, style)]
         hit = style + self.get_component_rich_style("timeline--match")
         segs, i = [], 0
-        while i < len(title):
-            j = i
-            while j < len(title) and marks[j] == marks[i]:
-                j += 1
-            segs.append(Segment(title[i:j], hit if marks[i] else style))
-            i = j
+        for a, b in spans:
+            if a > i:
+                segs.append(Segment(title[i:a], style))
+            segs.append(Segment(title[a:b], hit))
+            i = b
+        if i < len(title):
+            segs.append(Segment(title[i:], style))
         return segs
