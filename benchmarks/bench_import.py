@@ -22,23 +22,61 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import below, print_rows, row, write_json  # noqa: E402
 from generate import write_corpus, write_events_jsonl  # noqa: E402
 
 from hz_timeline.store import Store  # noqa: E402
 from hz_timeline.store.importing import ImportOptions, import_paths  # noqa: E402
 
 
+BUDGET = 0.0  # seconds one import may take before it is stopped (0: no limit)
+
+
+class OverBudget(Exception):
+    pass
+
+
 def _import(db: Path, paths, **kw):
-    if db.exists():
-        db.unlink()
+    """(seconds, report, stats, integrity) of one import; stats["unfinished"] when stopped at the budget."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    seen = {}
+
+    def progress(p):
+        seen["p"] = p
+        if BUDGET and time.perf_counter() - t0 > BUDGET:
+            raise OverBudget
+
     with Store(db) as store:
         t0 = time.perf_counter()
-        rep = import_paths(store, [str(p) for p in paths], options=ImportOptions(max_bytes=0, **kw))
+        try:
+            rep = import_paths(store, [str(p) for p in paths], options=ImportOptions(max_bytes=0, **kw),
+                               progress=progress)
+            unfinished = None
+        except OverBudget:
+            from hz_timeline.store.importing import ImportReport
+
+            rep = ImportReport()
+            p = seen["p"]
+            unfinished = {"documents": p.documents, "events": p.events, "bytes_done": p.bytes_done,
+                          "bytes_total": p.bytes_total, "files_done": p.files_done, "files_total": p.files_total}
+            print(f"stopped at the {BUDGET:.0f} s budget: {unfinished}", file=sys.stderr, flush=True)
         secs = time.perf_counter() - t0
         stats = store.stats()
-        ok = store.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        stats["unfinished"] = unfinished
+        ok = store.conn.execute("PRAGMA quick_check").fetchone()[0]
     assert not rep.errors, rep.errors[:3]
     return secs, rep, stats, ok
+
+
+def _projected(secs: float, stats: dict) -> float:
+    """Seconds for the whole input: measured, or (when stopped) extrapolated linearly -- a lower bound
+    when the cost per unit grows with the database."""
+    u = stats.get("unfinished")
+    if not u:
+        return secs
+    share = u["bytes_done"] / u["bytes_total"] if u["bytes_total"] else 0
+    return secs / share if share else float("inf")
 
 
 def _extract_only(folder: Path, jobs: int) -> float:
@@ -65,8 +103,13 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--merge-sample", type=int, default=2_000, help="events run through the per-event merge path")
     ap.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
+    ap.add_argument("--json", help="write the result rows to this file")
+    ap.add_argument("--budget", type=float, default=0, help="stop an import after this many seconds and extrapolate")
     a = ap.parse_args()
+    global BUDGET
+    BUDGET = a.budget
     work = Path(a.dir or tempfile.mkdtemp(prefix="hz-bench-import-"))
+    res: dict = {}
     work.mkdir(parents=True, exist_ok=True)
     rows = []
     print(f"cores: {os.cpu_count()}, work folder: {work}", file=sys.stderr)
@@ -76,14 +119,19 @@ def main() -> None:
         if not corpus.exists():
             write_corpus(corpus, a.articles)
         mb = sum(f.stat().st_size for f in corpus.iterdir()) / 1e6
+        res["articles"] = {"n": a.articles, "mb": mb}
         for jobs in (1, 2):
             t = _extract_only(corpus, jobs)
+            res["articles"][f"extract_j{jobs}"] = t
             rows.append((f"{a.articles:,} articles ({mb:.0f} MB)", f"extract only, {jobs} job(s)", t,
                          a.articles / t, "docs/s", "-"))
         for jobs in (1, 2):
             secs, rep, stats, ok = _import(work / f"articles-j{jobs}.db", [corpus], jobs=jobs)
+            res["articles"][f"import_j{jobs}"] = _projected(secs, stats)
+            res["articles"][f"unfinished_j{jobs}"] = stats["unfinished"] and dict(stats["unfinished"], seconds=secs)
+            res["articles"]["events"] = stats["events"]
             rows.append((f"{a.articles:,} articles ({mb:.0f} MB)", f"import --jobs {jobs}", secs,
-                         rep.documents / secs, "docs/s", f"{stats['events']:,} events, {ok}"))
+                         stats["documents"] / secs, "docs/s", f"{stats['events']:,} events, {ok}"))
             print(rows[-1], file=sys.stderr)
 
     if a.events:
@@ -91,10 +139,14 @@ def main() -> None:
         if not src.exists():
             write_events_jsonl(src, a.events)
         mb = src.stat().st_size / 1e6
+        res["events"] = {"n": a.events, "mb": mb}
         for jobs in (1, 2):
             secs, rep, stats, ok = _import(work / f"events-j{jobs}.db", [src], jobs=jobs)
+            res["events"][f"import_j{jobs}"] = _projected(secs, stats)
+            res["events"][f"unfinished_j{jobs}"] = stats["unfinished"] and dict(stats["unfinished"], seconds=secs)
+            res["events"][f"db_mb_j{jobs}"] = (work / f"events-j{jobs}.db").stat().st_size / 1e6
             rows.append((f"{a.events:,} events JSONL ({mb:.0f} MB)", f"bulk --jobs {jobs}", secs,
-                         rep.events_new / secs, "events/s", f"{stats['events']:,} events, {ok}"))
+                         stats["events"] / secs, "events/s", f"{stats['events']:,} events, {ok}"))
             print(rows[-1], file=sys.stderr)
         n = min(a.merge_sample, a.events)
         sample = work / f"events-sample-{n}.jsonl"
@@ -102,12 +154,55 @@ def main() -> None:
         for merge in (False, True):
             secs, rep, stats, ok = _import(work / f"events-sample-{merge}.db", [sample], merge=merge)
             rate = n / secs
+            res["events"]["merge" if merge else "bulk_sample"] = {"n": n, "seconds": secs}
             rows.append((f"{n:,} events JSONL (sample)", "per-event --merge" if merge else "bulk", secs, rate,
                          "events/s", f"1M would take ~{1_000_000 / rate:,.0f} s; {stats['events']:,} events, {ok}"))
 
     print(f"\n{'input':<32} {'how':<24} {'seconds':>9} {'rate':>12}  note")
     for what, how, secs, rate, unit, note in rows:
         print(f"{what:<32} {how:<24} {secs:>9.2f} {rate:>8,.0f} {unit:<9} {note}")
+    print()
+    rows = to_rows(res)
+    print_rows(rows)
+    write_json(a.json, rows, res)
+    if not a.dir:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def to_rows(res: dict) -> list[dict]:
+    rows = []
+    if "articles" in res:
+        r = res["articles"]
+        n, mb = r["n"], r["mb"]
+        k = f"{n // 1000:,}k" if n >= 1000 else str(n)
+        for jobs in (2, 1):
+            t = r[f"import_j{jobs}"]
+            other = r[f"import_j{3 - jobs}"]
+            u = r.get(f"unfinished_j{jobs}")
+            stop = (f"STOPPED after {u['seconds']:.0f} s at {u['files_done']:,}/{u['files_total']:,} files, linear"
+                    f" extrapolation (a lower bound); ") if u else ""
+            rows.append(row("import", f"import {k} articles ({mb:.0f} MB text), --jobs {jobs}", t, "s",
+                            "< 60 s" if jobs == 2 and n == 10_000 else "", below(t, 60) if jobs == 2 and n == 10_000 else None,
+                            f"{stop}{n / t:,.1f} articles/s, {mb / t:.3f} MB/s; --jobs {3 - jobs}: {other:.1f} s;"
+                            f" extraction alone {r[f'extract_j{jobs}']:.1f} s"))
+    if "events" in res:
+        r = res["events"]
+        n, mb = r["n"], r["mb"]
+        k = f"{n // 1_000_000}M" if n >= 1_000_000 else f"{n // 1000:,}k"
+        for jobs in (2, 1):
+            t = r[f"import_j{jobs}"]
+            m = r.get("merge")
+            u = r.get(f"unfinished_j{jobs}")
+            stop = (f"STOPPED after {u['seconds']:.0f} s at {u['bytes_done'] / max(1, u['bytes_total']):.0%}, linear"
+                    f" extrapolation; ") if u else ""
+            alt = f"{stop}{n / t:,.0f} events/s, {mb / t:.1f} MB/s; db {r[f'db_mb_j{jobs}']:.0f} MB"
+            if m and jobs == 1:
+                alt += f"; per-event --merge path ~{m['seconds'] / m['n'] * n:,.0f} s (from {m['n']:,})"
+            rows.append(row("import", f"import {k} structured events ({mb:.0f} MB JSONL), --jobs {jobs}", t, "s",
+                            "< 30 s" if n == 1_000_000 else "", below(t, 30) if n == 1_000_000 else None, alt))
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,111 +1,42 @@
 """Benchmark the timeline app on large synthetic databases (headless, no terminal needed).
 
-    python benchmarks/bench_tui.py            # 10k and 100k events
-    python benchmarks/bench_tui.py --million  # also 1,000,000 events (takes a few minutes to build)
-    python benchmarks/bench_tui.py --sizes 10000 --keep /tmp/bench
+    python benchmarks/bench_tui.py                     # 10k and 100k events
+    python benchmarks/bench_tui.py --million           # also 1,000,000 events
+    python benchmarks/bench_tui.py --sizes 10000 --json out.json
 
-Measures, per size: building the db (not a target), the first frame (app mounted and painted),
-the first rows (timeline shape + first page fetched), CPU per key press (j, ]), a search's
-first page, and the process's peak memory. Targets at 1M events: first frame < 0.5 s, key press
-< 16 ms CPU, a query's first page < 300 ms, memory < 200 MB.
+The databases are the shared synthetic ones (benchmarks/synth.py, cached in benchmarks/out/).
+Each size runs in its own child process, so its peak memory is its own. Measures, per size: the
+first frame (app mounted and painted, from ``make_app``; and from process start, imports
+included), the first rows (timeline shape + first page fetched), CPU per key press (j, ]) as the
+action plus repainting every visible line, pilot presses round trip, a search's first page, and
+the process's peak memory. Targets at 1M events: first frame < 0.5 s, key press < 16 ms CPU, a
+query's first page < 300 ms, memory < 200 MB.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import random
-import resource
-import sys
-import tempfile
 import time
-from datetime import date, timedelta
-from pathlib import Path
 
-from hz_timeline.store import Store
-from hz_timeline.store.queries import Filter
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-WORDS = ["杭州", "阿里巴巴", "人工智能", "城市大脑", "达摩院", "数字经济", "亚运会", "西湖", "钱塘江", "深度求索",
-         "机器人", "芯片", "政策", "投资", "产业园", "创新", "发布", "成立", "宣布", "计划"]
-TAGS = ["人工智能", "智慧城市", "数字经济", "政策", "科研", "体育", "交通", "金融"]
-ENTITIES = [("杭州", "place"), ("阿里巴巴", "org"), ("浙江大学", "org"), ("深度求索", "org"), ("网易", "org"),
-            ("海康威视", "org"), ("西湖区", "place"), ("余杭区", "place")]
-PRECISIONS = [("day", 0.5), ("month", 0.25), ("year", 0.15), ("quarter", 0.1)]
-KINDS = ["past"] * 7 + ["plan", "forecast", "statistic"]
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
+import synth  # noqa: E402
+from common import below, peak_rss_mb, print_rows, row, write_json  # noqa: E402
 
-def _split(s: str) -> str:
-    return " ".join(s)  # what fold_for_index does to CJK text, without paying for OpenCC here
-
-
-def build_db(path: Path, n: int, seed: int = 7) -> float:
-    """n events over 1990–2035 written with executemany in one transaction; returns seconds."""
-    t0 = time.perf_counter()
-    rnd = random.Random(seed)
-    if path.exists():
-        path.unlink()
-    with Store(path) as store:
-        c = store.conn
-        c.execute("PRAGMA synchronous=OFF")
-        with c:
-            text = "合成文档。" * 200
-            c.execute("INSERT INTO documents (id, path, title, outlet, published, published_precision, published_source,"
-                      " script, format, sha256, chars, text, imported_at) VALUES (1, 'bench/doc.txt', '合成文档', '基准社',"
-                      " '2025-01-01', 'day', 'given', 'simplified', 'text', 'x', ?, ?, '2025-01-01T00:00:00')",
-                      (len(text), text))
-            c.executemany("INSERT INTO tags (id, name) VALUES (?, ?)", list(enumerate(TAGS, 1)))
-            c.executemany("INSERT INTO entities (id, name, type) VALUES (?, ?, ?)",
-                          [(i, nm, tp) for i, (nm, tp) in enumerate(ENTITIES, 1)])
-            first = date(1990, 1, 1).toordinal()
-            span = date(2035, 12, 31).toordinal() - first
-            batch_e, batch_t, batch_x, batch_f, batch_m = [], [], [], [], []
-
-            def flush():
-                c.executemany('INSERT INTO events (id, uid, start, "end", year, precision, approx, title, summary, kind,'
-                              " n_mentions, n_sources, disputed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_e)
-                c.executemany("INSERT INTO event_tags (event_id, tag_id) VALUES (?, ?)", batch_t)
-                c.executemany("INSERT INTO event_entities (event_id, entity_id) VALUES (?, ?)", batch_x)
-                c.executemany("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", batch_f)
-                c.executemany("INSERT INTO mentions (event_id, document_id, start_char, end_char, quote, time_text,"
-                              " time_start_char, time_end_char, start, \"end\", precision, approx, resolution,"
-                              " explanation) VALUES (?, 1, 0, 5, ?, '2020年', 0, 2, ?, ?, ?, 0, 'explicit', '')", batch_m)
-                for b in (batch_e, batch_t, batch_x, batch_f, batch_m):
-                    b.clear()
-
-            for i in range(1, n + 1):
-                # Skew towards recent years, like news.
-                d = date.fromordinal(first + int(span * (rnd.random() ** 0.5)))
-                prec = rnd.choices([p for p, _ in PRECISIONS], [w for _, w in PRECISIONS])[0]
-                if prec == "day":
-                    s = e = d.isoformat()
-                elif prec == "month":
-                    s = d.replace(day=1).isoformat()
-                    e = (d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-                    e = e.isoformat()
-                elif prec == "quarter":
-                    m = (d.month - 1) // 3 * 3 + 1
-                    s = date(d.year, m, 1).isoformat()
-                    e = (date(d.year + (m == 10), (m + 3 - 1) % 12 + 1, 1) - timedelta(days=1)).isoformat()
-                else:
-                    s, e = f"{d.year}-01-01", f"{d.year}-12-31"
-                title = "".join(rnd.sample(WORDS, 3)) + f"第{i}号"
-                disputed = 1 if rnd.random() < 0.01 else 0
-                n_src = 1 + (rnd.random() < 0.1)
-                batch_e.append((i, f"ev{i:08d}", s, e, int(s[:4]), prec, 0, title, title + "。", rnd.choice(KINDS),
-                                n_src, n_src, disputed))
-                batch_t.append((i, rnd.randint(1, len(TAGS))))
-                batch_x.append((i, rnd.randint(1, len(ENTITIES))))
-                batch_f.append((i, _split(title)))
-                batch_m.append((i, title, s, e, prec))
-                if len(batch_e) >= 50_000:
-                    flush()
-            flush()
-        c.execute("ANALYZE")
-    return time.perf_counter() - t0
+from hz_timeline.store import Store  # noqa: E402
+from hz_timeline.store.queries import Filter  # noqa: E402
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return peak_rss_mb()
 
 
 async def measure_app(db: Path) -> dict:
@@ -117,6 +48,8 @@ async def measure_app(db: Path) -> dict:
     async with app.run_test(size=(120, 40)) as pilot:
         # run_test returns once the app is mounted and its first frame painted ("loading…").
         out["first frame"] = time.perf_counter() - t0
+        if _SPAWNED:
+            out["first frame from process start"] = time.time() - _SPAWNED
         while app.timeline.current is None or app.detail.event is None:
             await asyncio.sleep(0.002)
         out["first rows"] = time.perf_counter() - t0
@@ -204,30 +137,79 @@ def fmt(v, key: str = "") -> str:
     return f"{v:>11,}" if isinstance(v, int) else f"{v:8.1f}"
 
 
+_SPAWNED = 0.0  # wall clock when the parent started this child process
+
+
+def child(n: int, db: Path, spawned: float) -> dict:
+    global _SPAWNED
+    _SPAWNED = spawned
+    r: dict = {"events": n}
+    r.update(measure_store(db))
+    r.update(asyncio.run(measure_app(db)))
+    return r
+
+
+def measure_size(n: int, seed: int = 7) -> dict:
+    """Build (or reuse) the n-event database, then measure in a fresh child process."""
+    db = synth.cached_db(n, seed, log=lambda s: print(s, file=sys.stderr, flush=True))
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        out = Path(fh.name)
+    try:
+        p = subprocess.run([sys.executable, __file__, "--child", str(n), str(db), repr(time.time()), str(out)])
+        if p.returncode:
+            raise SystemExit(f"bench_tui child for {n:,} events failed ({p.returncode})")
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def to_rows(results: dict[int, dict]) -> list[dict]:
+    rows = []
+    for n, r in results.items():
+        g = f"app ({n:,} events)"
+        k = f"{n // 1000:,}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+        alt = f"{r['first frame from process start']:.2f} s from process start" if "first frame from process start" in r else ""
+        rows.append(row(g, f"app {k}: first frame", r["first frame"], "s", "< 0.5 s", below(r["first frame"], 0.5), alt))
+        rows.append(row(g, f"app {k}: first rows shown", r["first rows"], "s", "", None,
+                        f"page(0) in store {r['page(0) no filter'] * 1000:.1f} ms"))
+        for key in ("j", "]"):
+            med, mx = r[f"key {key} CPU (median)"] * 1000, r[f"key {key} CPU (max)"] * 1000
+            rows.append(row(g, f"app {k}: key {key} CPU (median of 30)", med, "ms", "< 16 ms", below(med, 16), f"max {mx:.1f} ms"))
+        rows.append(row(g, f"app {k}: pilot press j, all threads CPU", r["press j CPU all threads avg"] * 1000, "ms",
+                        "(< 16 ms)", None,
+                        f"includes Textual's test pilot; wall {r['press j via pilot, wall avg'] * 1000:.1f} ms"))
+        q = r["query first rows shown"]
+        rows.append(row(g, f"app {k}: query first page shown (城市大脑)", q * 1000, "ms", "< 300 ms", below(q, 0.3),
+                        f"counted {r['query counted (years)'] * 1000:.0f} ms; +date {r['query+date first rows shown'] * 1000:.0f} ms"))
+        rows.append(row(g, f"app {k}: peak memory", r["peak RSS MB"], "MB", "< 200 MB", below(r["peak RSS MB"], 200)))
+    return rows
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--million", action="store_true", help="add a 1,000,000-event database")
-    ap.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated databases in")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--json", help="write the result rows to this file")
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child:
+        n, db, spawned, out = args.child
+        Path(out).write_text(json.dumps(child(int(n), Path(db), float(spawned))))
+        return
     sizes = list(args.sizes) + ([1_000_000] if args.million else [])
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="hz-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
     results: dict[int, dict] = {}
     for n in sizes:
-        db = folder / f"bench-{n}.db"
-        row: dict = {}
-        if not db.exists():
-            row["build db"] = build_db(db, n)
-        row.update(measure_store(db))
-        row.update(asyncio.run(measure_app(db)))
-        results[n] = row
+        results[n] = measure_size(n, args.seed)
         print(f"{n:,} events done", file=sys.stderr)
     keys = list(dict.fromkeys(k for r in results.values() for k in r))
     print(f"{'measure':34}" + "".join(f"{n:>14,}" for n in sizes))
     for k in keys:
         print(f"{k:34}" + "".join(f"{fmt(results[n][k], k) if k in results[n] else '-':>14}" for n in sizes))
-    print("(peak RSS is of the whole benchmark process, so it grows across sizes)")
+    print("(each size in its own process: peak RSS is that process's)\n")
+    rows = to_rows(results)
+    print_rows(rows)
+    write_json(args.json, rows, {"sizes": {str(n): r for n, r in results.items()}})
 
 
 if __name__ == "__main__":

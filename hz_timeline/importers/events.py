@@ -286,10 +286,6 @@ def _bigrams(text: str) -> frozenset:
     return frozenset(grams)
 
 
-def _overlap(a: Event, b: Event) -> bool:
-    return a.start <= b.end and b.start <= a.end
-
-
 @dataclass(frozen=True)
 class Verdict:
     relation: str  # same | dispute | none
@@ -316,26 +312,55 @@ def actions_of(text: str, kb: Knowledge) -> frozenset:
     return frozenset(found)
 
 
-def compare(cand: Event, other: Event, kb: Knowledge | None = None) -> Verdict:
+@dataclass(frozen=True)
+class Profile:
+    """What merging needs to know of an event, computed once: dates, wording, actors, actions."""
+
+    start: str
+    end: str
+    precision: str
+    grams: frozenset
+    key: frozenset  # organisations, people, products, policies, events
+    places: frozenset
+    actions: frozenset
+    common: frozenset = frozenset()  # actors and places seen in so many events they prove little
+
+
+def profile(ev: Event, kb: Knowledge | None = None) -> Profile:
+    kb = kb or load_knowledge()
+    content = _content(ev)
+    return Profile(
+        ev.start, ev.end, ev.precision, _bigrams(content),
+        frozenset(e.name for e in ev.entities if e.type != "place"),
+        frozenset(e.name for e in ev.entities if e.type == "place"),
+        actions_of(content, kb),
+    )
+
+
+def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None = None) -> Verdict:
     """Is ``cand`` the same real-world event as ``other`` (from another document)?
 
     Evidence: wording (character bigrams after script folding, dates removed), shared actors
-    (organisations, people, products, policies; places count only in pairs, as in city rivalries)
-    and how precisely the dates agree. Compatible dates + enough evidence = same event; the same
-    story with disjoint dates = a dispute.
+    (organisations, people, products, policies; places count only in pairs, as in city rivalries),
+    a shared kind of action, and how precisely the dates agree. Compatible dates + enough evidence
+    = same event; the same story with disjoint dates = a dispute. Every rule but near-identical
+    wording needs shared actors, which is what lets the store look for candidates cheaply.
     """
-    ga, gb = _bigrams(_content(cand)), _bigrams(_content(other))
-    inter = len(ga & gb)
-    text_sim = inter / (len(ga | gb) or 1)
-    contain = inter / (min(len(ga), len(gb)) or 1)
-    key_a = {e.name for e in cand.entities if e.type != "place"}
-    key_b = {e.name for e in other.entities if e.type != "place"}
-    shared = sorted(key_a & key_b)
-    places = sorted({e.name for e in cand.entities if e.type == "place"} & {e.name for e in other.entities if e.type == "place"})
-    same_day = cand.precision == other.precision == "day" and cand.start == other.start and cand.end == other.end
-    kb = kb or load_knowledge()
-    acts = sorted(actions_of(_content(cand), kb) & actions_of(_content(other), kb))
+    a = cand if isinstance(cand, Profile) else profile(cand, kb)
+    b = other if isinstance(other, Profile) else profile(other, kb)
+    inter = len(a.grams & b.grams)
+    text_sim = inter / (len(a.grams | b.grams) or 1)
+    contain = inter / (min(len(a.grams), len(b.grams)) or 1)
+    shared = sorted(a.key & b.key)
+    places = sorted(a.places & b.places)
+    same_day = a.precision == b.precision == "day" and a.start == b.start and a.end == b.end
+    acts = sorted(a.actions & b.actions)
     actors = bool(shared) or len(places) >= 2
+    # A shared action alone is weak evidence unless the actors are specific (not in every story).
+    common = a.common | b.common
+    specific = bool(set(shared) - common) or (len(places) >= 2 and bool(set(places) - common))
+    if not actors and text_sim < 0.3:
+        return Verdict("none", round(0.6 * text_sim + 0.15 * contain, 3), (f"wording {text_sim:.2f}",))
     score = round(min(1.0, 0.6 * text_sim + 0.15 * contain + 0.15 * min(len(shared), 2) + 0.05 * min(len(places), 2)
                       + (0.1 if same_day else 0.0)), 3)
     reasons = [f"wording {text_sim:.2f} (containment {contain:.2f})"]
@@ -345,25 +370,35 @@ def compare(cand: Event, other: Event, kb: Knowledge | None = None) -> Verdict:
         reasons.append("shared places: " + ", ".join(places))
     if acts:
         reasons.append("shared action: " + ", ".join(acts))
-    if _overlap(cand, other):
+    if a.start <= b.end and b.start <= a.end:
         rule = None
         if text_sim >= 0.3:
             rule = "near-identical wording"
         elif shared and text_sim >= 0.12:
             rule = "same actors, similar wording"
         elif same_day and shared:
-            rule = f"same day {cand.start}, same actors"
-        elif actors and acts and text_sim >= 0.05:
+            rule = f"same day {a.start}, same actors"
+        elif specific and acts and text_sim >= 0.05:
             rule = "same actors, same action"
         elif len(places) >= 2 and text_sim >= 0.12 and contain >= 0.2:
             rule = "same places, similar wording"
         if rule:
-            reasons.insert(0, f"{rule}; dates agree ({_span(cand)} / {_span(other)})")
+            reasons.insert(0, f"{rule}; dates agree ({_span(a)} / {_span(b)})")
             return Verdict("same", score, tuple(reasons))
-    elif (shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3) or (actors and acts and text_sim >= 0.05):
-        reasons.insert(0, f"same story, incompatible dates: {_span(cand)} vs {_span(other)}")
+    elif (shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3) or (specific and acts and text_sim >= 0.05):
+        reasons.insert(0, f"same story, incompatible dates: {_span(a)} vs {_span(b)}")
         return Verdict("dispute", score, tuple(reasons))
     return Verdict("none", score, tuple(reasons))
+
+
+def wording_probes(ev: Event, n: int = 4, size: int = 4) -> list[str]:
+    """A few folded ``size``-character pieces of a statement's wording (dates removed), spread over
+    it: two statements worded nearly alike share them, and long pieces are rare in an index."""
+    grams = [c[i:i + size] for c in _BIGRAM_STRIP.sub(" ", fold(_content(ev))).split() for i in range(len(c) - size + 1)]
+    if not grams:
+        return []
+    step = max(1, len(grams) // (n + 1))
+    return list(dict.fromkeys(grams[step // 2::step]))[:n]
 
 
 def _span(ev: Event) -> str:

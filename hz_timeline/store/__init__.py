@@ -16,10 +16,10 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import StoreError
-from ..importers.events import Verdict, compare, same_statement
+from ..importers.events import Profile, Verdict, compare, profile, same_statement, wording_probes
 from ..models import DateSpan, Document, Entity, Event, Mention
 from ..text import fold_for_index
-from .queries import Filter, Queries
+from .queries import Filter, Queries, fts_phrase
 from .schema import APP_ID, SCHEMA, SCHEMA_VERSION, inspect
 
 __all__ = ["Store", "Filter", "StoreError"]
@@ -27,6 +27,8 @@ __all__ = ["Store", "Filter", "StoreError"]
 PRECISION_ORDER = {p: i for i, p in enumerate(("day", "week", "month", "season", "quarter", "half", "year", "range", "decade"))}
 
 
+INDEXED_QUOTES = 50  # statements of one event in the search index
+PROFILE_QUOTES = 20  # statements of one event compared when merging
 _COMPLETE = re.compile(r"[。！？!?…」』”\"]\s*$")
 
 
@@ -58,6 +60,8 @@ class Store(Queries):
             raise StoreError(f"{self.path}: schema v{version} is newer than this program (v{SCHEMA_VERSION}); upgrade hz-timeline")
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        self._profiles: dict[int, Profile] = {}
+        self._counts: tuple[dict[str, int], int] | None = None  # entity event counts, per document
         if state == "empty" and not readonly:
             self._create()
         elif not readonly:
@@ -75,7 +79,7 @@ class Store(Queries):
     def _upgrade(self) -> None:
         """Add what a same-version database may lack (indexes added later); every statement is IF NOT EXISTS."""
         have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        if {"events_span_year"} <= have:
+        if {"events_span_year", "disputes_b"} <= have:
             return
         try:
             with self.conn:
@@ -123,8 +127,11 @@ class Store(Queries):
                 if old:
                     self._remove_document(old["id"])
                 return self._insert_document(doc, candidates, undated)
-        except sqlite3.OperationalError as e:
-            raise StoreError(f"{self.path}: {e}") from None
+        except BaseException as e:
+            self._profiles.clear()  # the transaction rolled back: cached profiles may describe nothing
+            if isinstance(e, sqlite3.OperationalError):
+                raise StoreError(f"{self.path}: {e}") from None
+            raise
 
     def remove_document(self, path: str) -> int:
         """Take a document and its mentions out; drop events left with no source. Returns mentions removed."""
@@ -145,6 +152,7 @@ class Store(Queries):
 
     def _insert_document(self, doc: Document, candidates: list[Event], undated: list[Mention]) -> dict:
         c = self.conn
+        self._counts = None
         cur = c.execute(
             "INSERT INTO documents (path, title, outlet, url, published, published_precision, published_source,"
             " script, format, sha256, chars, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -167,7 +175,7 @@ class Store(Queries):
             for other, v in disputes:
                 a, b = sorted((target, other))
                 c.execute("INSERT OR IGNORE INTO disputes (event_a, event_b, reason) VALUES (?,?,?)", (a, b, "; ".join(v.reasons)))
-                touched.add(other)
+                c.execute("UPDATE events SET disputed = 1 WHERE id = ?", (other,))
             touched.add(target)
             stats["mentions"] += 1
         for m in undated:
@@ -185,40 +193,86 @@ class Store(Queries):
                 return ev_id, Verdict("same", 1.0, ("repeated in the same document",)), []
         best: tuple[int, Verdict] | None = None
         disputes = []
-        for ev_id in self._candidate_pool(cand, doc_id):
-            other = self._event_for_compare(ev_id)
-            v = compare(cand, other)
+        common = self._common(cand)
+        mine = replace(profile(cand), common=common)
+        for ev_id in self._candidate_pool(cand, doc_id, common):
+            v = compare(mine, self._profile(ev_id))
             if v.relation == "same" and (best is None or v.score > best[1].score):
                 best = (ev_id, v)
             elif v.relation == "dispute":
                 disputes.append((ev_id, v))
+        disputes = sorted(disputes, key=lambda d: -d[1].score)[:3]
         if best:
             return best[0], best[1], disputes
         return None, None, disputes
 
-    def _candidate_pool(self, cand: Event, doc_id: int) -> list[int]:
-        names = [e.name for e in cand.entities if e.type != "place"]
+    def _common(self, cand: Event) -> frozenset:
+        """Entities of the candidate found in more than 2% of events (and at least 20): weak evidence."""
+        if not cand.entities:
+            return frozenset()
+        if self._counts is None:
+            total = self.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+            self._counts = ({}, max(20, total // 50))
+        counts, limit = self._counts
+        for e in cand.entities:
+            if e.name not in counts:
+                row = self.conn.execute(
+                    "SELECT count(*) FROM event_entities x JOIN entities en ON en.id = x.entity_id WHERE en.name = ?",
+                    (e.name,)).fetchone()
+                counts[e.name] = row[0]
+        return frozenset(e.name for e in cand.entities if counts[e.name] > limit)
+
+    POOL = 300  # candidates per route; nearest in time first
+
+    def _candidate_pool(self, cand: Event, doc_id: int, common: frozenset = frozenset()) -> list[int]:
+        """Events that could be the same as (or disputed by) a candidate.
+
+        Every merge rule but near-identical wording needs shared actors or places, so indexed
+        look-ups find them: events sharing a specific (not common) actor or place, nearest in time
+        first, and, for wording, overlapping dates plus a few of the candidate's four-character
+        pieces in the search index. Common names are left to the wording route: they match
+        thousands of events and prove little.
+        """
+        c = self.conn
         ids: set[int] = set()
+        names = sorted({e.name for e in cand.entities} - common)
         if names:
             q = ",".join("?" * len(names))
-            ids.update(r[0] for r in self.conn.execute(
-                f"SELECT ee.event_id FROM event_entities ee JOIN entities en ON en.id = ee.entity_id"
-                f" WHERE en.name IN ({q}) LIMIT 2000", names))
-        ids.update(r[0] for r in self.conn.execute(
-            'SELECT id FROM events WHERE start <= ? AND "end" >= ? ORDER BY start DESC LIMIT 500', (cand.end, cand.start)))
+            ids.update(r[0] for r in c.execute(
+                f"SELECT DISTINCT e.id FROM entities en JOIN event_entities x ON x.entity_id = en.id"
+                f" JOIN events e ON e.id = x.event_id WHERE en.name IN ({q})"
+                " ORDER BY abs(julianday(e.start) - julianday(?)) LIMIT ?", (*names, cand.start, self.POOL)))
+        # Near-identical wording (a repost, a lightly edited copy) shares long runs of characters:
+        # two six-character runs, both required, keep the look-up narrow even for common words.
+        probes = [fts_phrase(p) for p in wording_probes(cand, n=2, size=6)]
+        probes = [p for p in probes if p]
+        if probes:
+            # Driven by the index (not the dates) so the look-up stops after POOL hits.
+            ids.update(r[0] for r in c.execute(
+                'SELECT e.id FROM events_fts f JOIN events e ON e.id = f.rowid WHERE events_fts MATCH ?'
+                ' AND e.start <= ? AND e."end" >= ? LIMIT ?',
+                (" AND ".join(probes), cand.end, cand.start, self.POOL)))
         if not ids:
             return []
         # Never merge two statements of one document.
         q = ",".join("?" * len(ids))
-        mine = {r[0] for r in self.conn.execute(
+        same_doc = {r[0] for r in c.execute(
             f"SELECT DISTINCT event_id FROM mentions WHERE document_id = ? AND event_id IN ({q})", (doc_id, *ids))}
-        return sorted(ids - mine)
+        return sorted(ids - same_doc)
+
+    def _profile(self, ev_id: int) -> Profile:
+        """Merge profile of a stored event, cached until the event changes."""
+        p = self._profiles.get(ev_id)
+        if p is None:
+            p = self._profiles[ev_id] = profile(self._event_for_compare(ev_id))
+        return p
 
     def _event_for_compare(self, ev_id: int) -> Event:
         row = self.conn.execute('SELECT uid, start, "end", precision, title, summary, kind FROM events WHERE id = ?', (ev_id,)).fetchone()
         mentions = tuple(
             Mention("", 0, 0, r["quote"], r["time_text"], 0, 0, DateSpan(r["start"], r["end"], r["precision"]))
-            for r in self.conn.execute("SELECT quote, time_text, start, \"end\", precision FROM mentions WHERE event_id = ?", (ev_id,))
+            for r in self.conn.execute("SELECT quote, time_text, start, \"end\", precision FROM mentions WHERE event_id = ?"
+                                       " ORDER BY id LIMIT ?", (ev_id, PROFILE_QUOTES))
         )
         ents = tuple(Entity(r[0], r[1]) for r in self.conn.execute(
             "SELECT en.name, en.type FROM event_entities ee JOIN entities en ON en.id = ee.entity_id WHERE ee.event_id = ?", (ev_id,)))
@@ -252,6 +306,7 @@ class Store(Queries):
     def _refresh_event(self, ev_id: int) -> None:
         """Recompute an event from its mentions (or drop it when none are left)."""
         c = self.conn
+        self._profiles.pop(ev_id, None)
         rows = c.execute(
             "SELECT m.*, d.published AS doc_published FROM mentions m JOIN documents d ON d.id = m.document_id"
             " WHERE m.event_id = ? ORDER BY m.id", (ev_id,)).fetchall()
@@ -290,7 +345,10 @@ class Store(Queries):
         for t in tags:
             c.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (t,))
             c.execute("INSERT OR IGNORE INTO event_tags (event_id, tag_id) SELECT ?, id FROM tags WHERE name = ?", (ev_id, t))
-        body = " ".join([first["title"] or ""] + [r["quote"] for r in rows] + list(ents) + self._aliases(ents))
+        # Index each distinct statement once, and at most INDEXED_QUOTES of them: an event retold by
+        # hundreds of outlets must not make every later merge re-index hundreds of quotes.
+        quotes = list(dict.fromkeys(r["quote"] for r in rows))[:INDEXED_QUOTES]
+        body = " ".join([first["title"] or ""] + quotes + list(ents) + self._aliases(ents))
         c.execute("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", (ev_id, fold_for_index(body)))
 
     def _aliases(self, names) -> list[str]:

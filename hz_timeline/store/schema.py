@@ -66,6 +66,7 @@ CREATE INDEX IF NOT EXISTS event_tags_tag ON event_tags (tag_id, event_id);
 CREATE TABLE IF NOT EXISTS disputes (
     event_a INTEGER NOT NULL REFERENCES events(id), event_b INTEGER NOT NULL REFERENCES events(id),
     reason TEXT NOT NULL, PRIMARY KEY (event_a, event_b)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS disputes_b ON disputes (event_b);
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5 (body, tokenize = 'unicode61 remove_diacritics 0');
 """
 
