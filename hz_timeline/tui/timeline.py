@@ -32,7 +32,7 @@ from .messages import EventHighlighted, OpenReader, TimelineLoaded
 
 PAGE = 100  # rows per fetch; one page covers two screens of a tall terminal
 MAX_PAGES = 40  # cache bound: 4,000 rows, well under a megabyte
-DATE_W = 16  # '~2018 autumn', '2025-01-28–02-05' fit; longer ranges are cut with an ellipsis
+DATE_W = 17  # '~2018 autumn', '~2025-02-04–03-05' fit; longer ranges are cut with an ellipsis
 KIND_MARK = {"past": " ", "plan": "P", "forecast": "F", "statistic": "S"}
 
 
