@@ -15,6 +15,7 @@ _CJK = (
     "\U00020000-\U0002ebef\u3005\u3007"
 )
 _CJK_CHAR = re.compile(f"([{_CJK}])")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 _SPACES = re.compile(r"\s+")
 # C0/C1 controls except tab/newline, plus ANSI/OSC escape sequences as a whole.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -41,7 +42,8 @@ def fold(text: str) -> str:
 
 def split_cjk(folded: str) -> str:
     """Put spaces around every CJK character so a tokenizer sees one token per character."""
-    return _SPACES.sub(" ", _CJK_CHAR.sub(r" \1 ", folded)).strip()
+    # One substitution per run of CJK characters, not per character: about twice as fast.
+    return _SPACES.sub(" ", _CJK_RUN.sub(lambda m: " " + " ".join(m.group()) + " ", folded)).strip()
 
 
 def fold_for_index(text: str) -> str:
