@@ -151,3 +151,27 @@ def test_corpus_disputes_are_visible(sample_db):
         disputed = [s.event(r["uid"]) for r in rows if r["disputed"]]
         years = {e["start"][:4] for e in disputed}
         assert {"2020", "2024"} <= years
+
+
+def test_sketch_finds_near_identical_wording_and_not_unrelated_text():
+    from hz_timeline.importers.events import _bigrams, sketch
+
+    a = sketch(_bigrams("杭州市数字经济核心产业营收突破两万亿元,增加值6305亿元,占全市GDP比重达28.8%"))
+    b = sketch(_bigrams("杭州市數字經濟核心產業營收突破兩萬億元,增加值6305億元,佔全市GDP比重達28.8%"))
+    c = sketch(_bigrams("宁波的财政收入超过杭州,GDP距离杭州也只是一步之遥"))
+    assert len(a) == 8 and len(set(a) & set(b)) >= 6  # the same statement in the other script
+    assert len(set(a) & set(c)) <= 1
+    assert sketch(frozenset()) == []
+
+
+def test_store_merges_a_repost_without_shared_entities(tmp_path):
+    text = "2019年,一家不知名的小公司在城郊悄悄完成了第一台样机的组装调试工作。"
+    a = doc(text, "a.txt")
+    b = doc("转载:" + text, "b.txt")
+    with Store(tmp_path / "e.db") as s:
+        for d in (a, b):
+            events, undated = extract(d, find_dates(d.text, date(2025, 2, 6)), KB)
+            s.add_document(d, events, undated)
+        [row] = s.page(Filter())
+        assert row["n_sources"] == 2
+        assert "near-identical wording" in s.event(row["uid"])["mentions"][1]["merge_reasons"][0]

@@ -36,7 +36,7 @@ async def settle(pilot) -> None:
     quiet = 0
     for _ in range(30):
         await pilot.pause()
-        if pilot.app.filters.pending:  # typing is debounced: wait for the filter to apply
+        if pilot.app.filters.pending or pilot.app.detail.pending:  # typing and held keys are debounced
             await pilot.pause(0.05)
             quiet = 0
             continue
@@ -444,3 +444,131 @@ async def test_bad_query_syntax_is_explained_but_does_not_block(db):
         assert "unclosed quote" in screen_text(app)
         assert app.query_one("#query").has_class("-bad-date")
         assert app.total == 1  # the lenient reading still searches
+
+
+async def test_held_key_loads_only_the_event_the_cursor_stops_on(db, monkeypatch):
+    """A burst of j presses coalesces the detail reloads; the pane still ends on the right event."""
+    from textual import events
+
+    from hz_timeline.tui.detail import DetailPane
+
+    loads: list[str] = []
+    original = DetailPane._load
+
+    def counting(self, uid):
+        loads.append(uid)
+        return original(self, uid)
+
+    monkeypatch.setattr(DetailPane, "_load", counting)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        loads.clear()
+        # A held key: events arrive back to back (Pilot.press waits ~100 ms between keys).
+        for _ in range(12):
+            app._driver.send_message(events.Key("j", "j"))
+        await pilot.pause(0)
+        await settle(pilot)
+        assert app.timeline.cursor == 12
+        assert app.detail.event["uid"] == current_uid(app)
+        assert loads[-1] == current_uid(app)
+        assert len(loads) < 12  # not one store read per key press
+        assert app.detail.event["title"].split()[0][:6] in app.detail.text.replace("\n", "")
+        # After a pause the next move loads at once (no waiting on a timer).
+        await pilot.pause(0.1)
+        await pilot.press("k")
+        assert not app.detail.pending
+        await settle(pilot)
+        assert app.detail.event["uid"] == current_uid(app)
+
+
+async def test_detail_pane_wraps_and_scrolls_without_layout(db):
+    """The detail pane is drawn from cached lines: its text follows the event, j/k move the chosen source."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"達摩院", "enter")
+        await settle(pilot)
+        text = app.detail.text
+        assert "Sources (2)" in text and "▶ [1]" in text
+        assert app.detail.virtual_size.height == len(text.splitlines())
+        app.detail.focus()
+        await pilot.press("j")
+        await settle(pilot)
+        assert "▶ [2]" in app.detail.text and "▶ [1]" not in app.detail.text
+        assert "▶ [2]" in screen_text(app)
+        # Narrower terminal: the text is wrapped again at the new width.
+        from rich.cells import cell_len
+
+        wide, n_lines = app.detail.scrollable_content_region.width, len(app.detail.text.splitlines())
+        assert max(cell_len(line) for line in app.detail.text.splitlines()) > 56
+        await pilot.resize_terminal(60, 40)
+        await settle(pilot)
+        narrow = app.detail.scrollable_content_region.width
+        assert narrow < wide
+        assert max(cell_len(line) for line in app.detail.text.splitlines()) <= narrow
+        assert len(app.detail.text.splitlines()) > n_lines
+        assert app.detail.virtual_size.height == len(app.detail.text.splitlines())
+
+
+async def test_timeline_line_cache_follows_cursor_focus_and_pages(db):
+    """Cached timeline lines: the cursor mark moves, focus restyles the cursor line, no stale rows."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tl = app.timeline
+
+        def line(index):
+            return tl.render_line(tl.shape.row_of(index) - int(tl.scroll_y))
+
+        assert line(0).text.startswith("▌") and not line(1).text.startswith("▌")
+        await pilot.press("j")
+        await settle(pilot)
+        assert not line(0).text.startswith("▌") and line(1).text.startswith("▌")
+        assert "▌" in screen_text(app).splitlines()[tl.region.y + tl.shape.row_of(1) - int(tl.scroll_y)]
+        focused = line(1)
+        app.detail.focus()
+        await settle(pilot)
+        unfocused = line(1)
+        assert focused.text == unfocused.text and list(focused) != list(unfocused)  # bold/brighter when focused
+        tl.focus()
+        await settle(pilot)
+        assert list(line(1)) == list(focused)
+        # Far away rows come from pages loaded later: shown once they arrive, never a stale "…".
+        await pilot.press("G")
+        await settle(pilot)
+        assert "…" != line(tl.cursor).text.strip()
+        assert tl.current["title"][:4] in line(tl.cursor).text
+
+
+def test_fast_store_paths_give_the_same_answers(db):
+    """year_counts/page_at/contains (the app's fast paths) agree with years/page/position."""
+    from hz_timeline.store import Store
+    from hz_timeline.store.queries import Filter
+    from hz_timeline.tui import queries_ext
+    from hz_timeline.tui.queries_ext import contains, page_at
+
+    filters = [Filter(), Filter(date_from="2016-01-01", date_to="2018-12-31"), Filter(date_from="2018-01-01"),
+               Filter(date_to="2017-06-30", within=True), Filter(query="杭州"), Filter(kinds=("past",)),
+               Filter(query="杭州", date_from="2016-01-01", date_to="2030-12-31")]
+    with Store(db, create=False, readonly=True) as s:
+        uids = [r["uid"] for r in s.page(Filter(), 0, 1000)]
+        for f in filters:
+            assert s.year_counts(f) == s.years(f), f
+            n = s.count(f)
+            for offset in (0, 3, 150, max(0, n - 5)):
+                assert page_at(s, f, offset, 100) == s.page(f, offset, 100), (f, offset)
+            inside = {r["uid"] for r in s.page(f, 0, 10_000)}
+            for uid in uids[::7]:
+                assert contains(s, f, uid) == (uid in inside), (f, uid)
+        # Deep pages of a frequent term are read from its set of matches: same rows.
+        s.__dict__["_probe_cache"] = {}
+        try:
+            old = queries_ext.PROBE_OFFSET_MAX
+            queries_ext.PROBE_OFFSET_MAX = 0
+            s.PROBE_MIN, s.PROBE_COST = 1, 0
+            f = Filter(query="杭州")
+            assert s._probe(f)
+            assert page_at(s, f, 7, 50) == s.page(f, 7, 50)
+        finally:
+            queries_ext.PROBE_OFFSET_MAX = old

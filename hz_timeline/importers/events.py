@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import zlib
 import json
 import re
 from dataclasses import dataclass
@@ -348,6 +349,9 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
     """
     a = cand if isinstance(cand, Profile) else profile(cand, kb)
     b = other if isinstance(other, Profile) else profile(other, kb)
+    overlap = a.start <= b.end and b.start <= a.end
+    if not overlap and not (a.key & b.key) and len(a.places & b.places) < 2:
+        return Verdict("none", 0.0, ("no shared actors, dates apart",))  # the common case, cheaply
     inter = len(a.grams & b.grams)
     text_sim = inter / (len(a.grams | b.grams) or 1)
     contain = inter / (min(len(a.grams), len(b.grams)) or 1)
@@ -370,7 +374,7 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
         reasons.append("shared places: " + ", ".join(places))
     if acts:
         reasons.append("shared action: " + ", ".join(acts))
-    if a.start <= b.end and b.start <= a.end:
+    if overlap:
         rule = None
         if text_sim >= 0.3:
             rule = "near-identical wording"
@@ -391,14 +395,20 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
     return Verdict("none", score, tuple(reasons))
 
 
-def wording_probes(ev: Event, n: int = 4, size: int = 4) -> list[str]:
-    """A few folded ``size``-character pieces of a statement's wording (dates removed), spread over
-    it: two statements worded nearly alike share them, and long pieces are rare in an index."""
-    grams = [c[i:i + size] for c in _BIGRAM_STRIP.sub(" ", fold(_content(ev))).split() for i in range(len(c) - size + 1)]
+SKETCH_SIZE = 8
+_PRIME = (1 << 31) - 1
+_SEEDS = [(1103515245 * (i + 1) % _PRIME or 1, 12345 * (i + 7) % _PRIME) for i in range(SKETCH_SIZE)]
+
+
+def sketch(grams: frozenset) -> list[int]:
+    """MinHash of a statement's character bigrams: two statements whose bigram sets overlap by a
+    Jaccard of J share each value with probability J, so near-identical wording (J >= 0.3) shares
+    at least one of eight with probability 0.94, and an index on the values finds it in one look-up
+    whatever the size of the store."""
     if not grams:
         return []
-    step = max(1, len(grams) // (n + 1))
-    return list(dict.fromkeys(grams[step // 2::step]))[:n]
+    hs = [zlib.crc32(g.encode("utf-8")) for g in grams]
+    return [(i << 31) | min((a * h + b) % _PRIME for h in hs) for i, (a, b) in enumerate(_SEEDS)]
 
 
 def _span(ev: Event) -> str:

@@ -54,7 +54,8 @@ def remove_document_rows(store: Store, doc_id: int) -> int:
     _fill_temp(c, events)
     kept = [r[0] for r in c.execute("SELECT DISTINCT m.event_id FROM mentions m JOIN _hz_ids t ON t.id = m.event_id")]
     c.executemany("DELETE FROM _hz_ids WHERE id = ?", ((i,) for i in kept))
-    for table, col in (("event_entities", "event_id"), ("event_tags", "event_id"), ("events_fts", "rowid")):
+    for table, col in (("event_entities", "event_id"), ("event_tags", "event_id"), ("events_fts", "rowid"),
+                       ("event_sketch", "event_id")):
         c.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM _hz_ids)")
     c.execute("DELETE FROM disputes WHERE event_a IN (SELECT id FROM _hz_ids) OR event_b IN (SELECT id FROM _hz_ids)")
     c.execute("DELETE FROM events WHERE id IN (SELECT id FROM _hz_ids)")

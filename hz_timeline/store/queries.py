@@ -200,6 +200,20 @@ class Queries:
         w, p = where(f)
         return [tuple(r) for r in self.conn.execute(f"SELECT e.year, count(*) FROM events e{w} GROUP BY e.year ORDER BY e.year", p)]
 
+    def year_counts(self, f: Filter = Filter()) -> list[tuple[int, int]]:
+        """``years(f)``, planned for speed: the same rows, in the same order.
+
+        Without a filter the ``events_year`` index is the answer. With one, grouping through that
+        index visits every event's row in year order (0.7 s at 1M events); ``+e.year`` stops the
+        planner from using it, so a date range is counted in the covering ``events_span_year``
+        index (35 ms for a year at 1M) and other filters from their own sets.
+        """
+        if f == Filter():
+            return self.years(f)
+        w, p = where(f)
+        return [tuple(r) for r in self.conn.execute(
+            f"SELECT e.year, count(*) FROM events e{w} GROUP BY +e.year ORDER BY e.year", p)]
+
     def facet(self, f: Filter, name: str, limit: int = 50) -> list[tuple[str, int]]:
         """Value counts of one facet (entities, tags, kinds, precisions, sources) under a filter."""
         w, p = where(f)

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from time import monotonic
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from ..dateformat import when
@@ -26,6 +31,9 @@ from .messages import OpenReader
 from .timeline import open_store
 
 TIME_STYLE = "bold reverse"
+# Highlight moves that follow each other faster than this (a held key) load only the event the
+# cursor stops on; the first move after a pause loads at once.
+SETTLE = 0.06
 MATCH_STYLE = "bold black on yellow"
 
 
@@ -113,8 +121,13 @@ def describe(ev: dict, chosen: int = 0, query: str | None = None) -> Group:
     return Group(*parts)
 
 
-class DetailPane(VerticalScroll, can_focus=True):
-    """Shows the highlighted event; knows which of its sources is chosen for the reader."""
+class DetailPane(ScrollView, can_focus=True):
+    """Shows the highlighted event; knows which of its sources is chosen for the reader.
+
+    A line-API view: the event is wrapped into strips once per event and width, and showing
+    another event only repaints this pane (a ``Static`` would re-run the whole screen's layout
+    and wrap the text twice on every cursor move).
+    """
 
     BINDINGS = [
         Binding("j,down", "source(1)", "Next source", id="detail.next_source"),
@@ -123,8 +136,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    DetailPane { padding: 0 1; background: $panel; }
-    DetailPane > Static { width: 100%; }
+    DetailPane { padding: 0 1; background: $panel; overflow-x: hidden; }
     """
 
     def __init__(self, db_path: str | Path, **kw):
@@ -134,6 +146,12 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.chosen = 0
         self._uid: str | None = None
         self.query_text: str | None = None  # the search, whose matches are highlighted
+        self._body: RenderableType = Text("No event selected", style="dim")
+        self._lines: list[Strip] = []
+        self._lines_key: tuple | None = None  # (width, style) the lines were wrapped for
+        self._timer = None  # a pending load while highlight moves keep coming
+        self._last_move = -1.0
+        self._base: Style | None = None  # the pane's rich style, until the CSS changes
 
     def set_query(self, query: str | None) -> None:
         if query != self.query_text:
@@ -141,17 +159,33 @@ class DetailPane(VerticalScroll, can_focus=True):
             if self.event:
                 self._show(self.event)
 
-    def compose(self):
-        yield Static(Text("No event selected", style="dim"), id="detail-body")
-
     def show_uid(self, uid: str | None) -> None:
         if uid == self._uid:
             return
         self._uid = uid
+        now = monotonic()
+        burst = now - self._last_move < SETTLE
+        self._last_move = now
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         if uid is None:
             self._show(None)
-            return
-        self._load(uid)
+        elif burst:
+            # Moves are coming faster than a person reads: wait until they stop.
+            self._timer = self.set_timer(SETTLE, self._settled)
+        else:
+            self._load(uid)
+
+    def _settled(self) -> None:
+        self._timer = None
+        if self._uid is not None and (self.event is None or self.event["uid"] != self._uid):
+            self._load(self._uid)
+
+    @property
+    def pending(self) -> bool:
+        """A highlighted event is waiting for the cursor to stop before it loads."""
+        return self._timer is not None
 
     @work(thread=True, exclusive=True, group="detail")
     def _load(self, uid: str) -> None:
@@ -169,9 +203,64 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def _show(self, ev: dict | None) -> None:
         self.event = ev
-        body = self.query_one("#detail-body", Static)
-        body.update(describe(ev, self.chosen, self.query_text) if ev else Text("No event selected", style="dim"))
+        self._body = describe(ev, self.chosen, self.query_text) if ev else Text("No event selected", style="dim")
+        self._lines_key = None
         self.border_title = f"Event {ev['uid']}" if ev else "Event"
+        self._wrap()
+        self.refresh()
+
+    # ------------------------------------------------------------------ drawing
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
+
+    @property
+    def _style(self) -> Style:
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def _wrap(self) -> None:
+        """Wrap the body at the current width (once per event and width) and size the scroll area."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        base = self._style
+        key = (width, base)
+        if key == self._lines_key:
+            return
+        console = self.app.console
+        options = self.app.console_options.update(highlight=False, width=width)
+        segments = console.render(self.post_render(self._body, base), options)
+        self._lines = [Strip(line) for line in Segment.split_and_crop_lines(
+            segments, width, include_new_lines=False, pad=False)]
+        self._lines_key = key
+        size = Size(width, len(self._lines))
+        if size != self.virtual_size:
+            # Without a layout pass: only this pane's scroll range changes. If the scrollbar
+            # appears or goes, that is a layout change and a resize re-wraps at the new width.
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._wrap()
+
+    def render_line(self, y: int) -> Strip:
+        self._wrap()
+        row = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        if row < len(self._lines):
+            return self._lines[row].adjust_cell_length(width, self._style)
+        return Strip.blank(width, self._style)
+
+    @property
+    def text(self) -> str:
+        """What the pane shows, as plain text (for tests)."""
+        self._wrap()
+        return "\n".join(line.text for line in self._lines)
+
+    # ------------------------------------------------------------------ keys
 
     @property
     def source(self) -> dict | None:

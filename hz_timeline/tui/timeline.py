@@ -167,6 +167,11 @@ class TimelineView(ScrollView, can_focus=True):
         self._highlighted: str | None = None
         self._want_uid: str | None = None  # keep this event selected across a filter change
         self._match_cache: dict[str, list[tuple[int, int]]] = {}
+        # Drawn lines by (what, n, selected), valid for one (width, generation, style) key: a cursor
+        # move or a one-line scroll redraws only the lines that are new, not the whole view.
+        self._strips: dict[tuple, Strip] = {}
+        self._strips_key: tuple | None = None
+        self._styles: dict[str, Style] = {}  # rich styles, computed once per CSS change
 
     # ------------------------------------------------------------------ data
 
@@ -179,6 +184,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.gen += 1
         self._want_uid = self._highlighted
         self._match_cache.clear()
+        self._strips.clear()
         self._load_shape(f, self.gen, self._want_uid)
 
     @work(thread=True, exclusive=True, group="timeline-shape")
@@ -187,7 +193,7 @@ class TimelineView(ScrollView, can_focus=True):
 
         Counting a big filtered set costs more than its first page, so people see rows first.
         """
-        from .queries_ext import tags_for
+        from .queries_ext import contains, tags_for
 
         worker = get_current_worker()
         with open_store(self.db_path) as store:
@@ -202,14 +208,12 @@ class TimelineView(ScrollView, can_focus=True):
                 for r in first:
                     counts[r["year"]] = counts.get(r["year"], 0) + 1
                 self.post_message(_Shape(gen, sorted(counts.items()), 0, first, provisional=True))
-            years = store.years(f)
+            years = store.year_counts(f)
             cursor = 0
-            if keep_uid:
+            # position() counts events before the uid even when it is filtered out: check it is in
+            # (by the uid, not by reading the row at that offset, which is slow deep in a search).
+            if keep_uid and years and contains(store, f, keep_uid):
                 cursor = store.position(f, keep_uid) or 0
-                # position() counts events before the uid even when it is filtered out: check it is in.
-                row = store.page(f, cursor, 1) if years else []
-                if not row or row[0]["uid"] != keep_uid:
-                    cursor = 0
             if not worker.is_cancelled:
                 self.post_message(_Shape(gen, years, cursor, first))
 
@@ -223,6 +227,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.loaded = True
         self.provisional = msg.provisional
         self.pages.clear()
+        self._strips.clear()
         if msg.first_page is not None:
             self.pages[0] = msg.first_page
         self.virtual_size = Size(0, self.shape.rows)
@@ -259,7 +264,7 @@ class TimelineView(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="timeline-pages")
     def _load_pages(self, f: Filter, gen: int, wanted: list[int]) -> None:
-        from .queries_ext import tags_for
+        from .queries_ext import page_at, tags_for
 
         worker = get_current_worker()
         got: dict[int, list[dict]] = {}
@@ -267,7 +272,7 @@ class TimelineView(ScrollView, can_focus=True):
             for p in wanted:
                 if worker.is_cancelled:
                     break
-                rows = store.page(f, p * PAGE, PAGE)
+                rows = page_at(store, f, p * PAGE, PAGE)
                 tags = tags_for(store, [r["id"] for r in rows])
                 for r in rows:
                     r["tags"] = tags.get(r["id"], [])
@@ -286,6 +291,7 @@ class TimelineView(ScrollView, can_focus=True):
             self.pages.move_to_end(p)
         while len(self.pages) > MAX_PAGES:
             self.pages.popitem(last=False)
+        self._strips.clear()
         self.refresh()
         self._announce()
 
@@ -451,9 +457,27 @@ class TimelineView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def _style(self, name: str = "") -> Style:
+        """The widget's base rich style, or a component style over it (cached until the CSS changes)."""
+        st = self._styles.get(name)
+        if st is None:
+            if not name:
+                st = self.rich_style
+            elif name == "timeline--cursor":
+                st = self._style() + self.get_component_rich_style(name)
+            else:
+                st = self.get_component_rich_style(name)
+            self._styles[name] = st
+        return st
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._style()
         if not self.loaded:
             return self._message_line(y, "loading…", width, base)
         if not self.shape.total:
@@ -462,14 +486,29 @@ class TimelineView(ScrollView, can_focus=True):
         if row >= self.shape.rows:
             return Strip.blank(width, base)
         what, n = self.shape.at(row)
-        if what == "heading":
-            return self._heading_line(n, width, base)
-        return self._event_line(n, width, base)
+        key = (width, self.gen, self.shape_gen)
+        if key != self._strips_key:
+            self._strips.clear()
+            self._strips_key = key
+        selected = what == "event" and n == self.cursor
+        cache_key = (what, n, selected)
+        strip = self._strips.get(cache_key)
+        if strip is None:
+            if what == "heading":
+                strip = self._heading_line(n, width, base)
+            else:
+                strip = self._event_line(n, width, base)
+                if self.record(n) is None:
+                    return strip  # a placeholder until the page arrives: not worth keeping
+            if len(self._strips) > 4 * max(64, self.size.height):
+                self._strips.clear()
+            self._strips[cache_key] = strip
+        return strip
 
     def _message_line(self, y: int, text: str, width: int, base: Style) -> Strip:
         if y != 1:
             return Strip.blank(width, base)
-        return Strip([Segment(fit("  " + text, width), base + self.get_component_rich_style("timeline--dim"))], width)
+        return Strip([Segment(fit("  " + text, width), base + self._style("timeline--dim"))], width)
 
     def _heading_line(self, k: int, width: int, base: Style) -> Strip:
         year, count = self.shape.years[k], self.shape.counts[k]
@@ -477,13 +516,13 @@ class TimelineView(ScrollView, can_focus=True):
         tail = f" {count:,} event{'s' if count != 1 else ''} ──"
         fill = max(0, width - cell_len(label) - cell_len(tail))
         text = fit(label + "─" * fill + tail, width)
-        return Strip([Segment(text, base + self.get_component_rich_style("timeline--heading"))], width)
+        return Strip([Segment(text, base + self._style("timeline--heading"))], width)
 
     def _event_line(self, index: int, width: int, base: Style) -> Strip:
         rec = self.record(index)
         selected = index == self.cursor
-        row_style = base + self.get_component_rich_style("timeline--cursor") if selected else base
-        style = self.get_component_rich_style
+        row_style = self._style("timeline--cursor") if selected else base
+        style = self._style
         if rec is None:
             return Strip([Segment(fit("  …", width), row_style + style("timeline--dim"))], width)
         date = when(rec["start"], rec["end"], rec["precision"], bool(rec["approx"]))
@@ -518,7 +557,7 @@ class TimelineView(ScrollView, can_focus=True):
             spans = self._match_cache[title] = highlight_spans(title, query)
         if not spans:
             return [Segment(title, style)]
-        hit = style + self.get_component_rich_style("timeline--match")
+        hit = style + self._style("timeline--match")
         segs, i = [], 0
         for a, b in spans:
             if a > i:
