@@ -230,3 +230,10 @@ def test_prefilter_never_changes_matches():
         a = [(m.span(), m.lastgroup) for m in D._MAIN.finditer(t)]
         b = [(m.span(), m.lastgroup) for m in D._MAIN_UNFILTERED.finditer(t)]
         assert a == b, t
+
+
+def test_explanations_name_the_publication_date_as_far_as_it_is_known():
+    [e] = find_dates("去年3月28日发布", dt.date(2025, 2, 28), ref_precision="month")
+    assert e.span.start == "2024-03-28" and e.span.explanation.endswith("publication date 2025-02")
+    [e] = find_dates("去年3月28日发布", dt.datetime(2025, 2, 6, 17, 7))
+    assert e.span.explanation.endswith("publication date 2025-02-06")

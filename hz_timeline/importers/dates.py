@@ -328,7 +328,7 @@ def _unresolved(precision: str, why: str, approx=False) -> _Span:
 
 
 class _Ctx:
-    __slots__ = ("ref", "anchor", "anchor_text", "anchor_pos", "anchor_end", "text", "inherit")
+    __slots__ = ("ref", "anchor", "anchor_text", "anchor_pos", "anchor_end", "text", "inherit", "ref_label")
 
     def __init__(self, text: str, ref: _dt.date | None):
         self.text, self.ref = text, ref
@@ -337,9 +337,10 @@ class _Ctx:
         self.anchor_pos = -1
         self.anchor_end = -1
         self.inherit: _Span | None = None  # left side of a range being built
+        self.ref_label = ref.isoformat() if ref else ""  # the publication date as far as it is known
 
     def refwhy(self) -> str:
-        return f"publication date {self.ref.isoformat()}"
+        return f"publication date {self.ref_label}"
 
     def anchorwhy(self) -> str:
         return f"narrative anchor {self.anchor_text} at char {self.anchor_pos}"
@@ -1014,16 +1015,24 @@ def find_dates(text: str, ref: _dt.date | None = None, ref_precision: str = "day
     """
     if not text:
         return []
+    if isinstance(ref, _dt.datetime):
+        ref = ref.date()
     if ref is not None and ref_precision in ("month", "year"):
         return [
             _coarsen(x, ref, ref_precision)
             if x.span.resolution == "relative-to-pubdate" and x.span.precision in ("day", "week") and _DAY_ONLY.fullmatch(x.text)
             else x
-            for x in find_dates(text, ref)
+            for x in _find(text, ref, ref.isoformat()[:7] if ref_precision == "month" else ref.isoformat()[:4])
         ]
+    return _find(text, ref, None)
+
+
+def _find(text: str, ref: _dt.date | None, ref_label: str | None) -> list[TimeExpression]:
     if isinstance(ref, _dt.datetime):
         ref = ref.date()
     ctx = _Ctx(text, ref)
+    if ref_label:
+        ctx.ref_label = ref_label
     out: list[TimeExpression] = []
     spans: list[_Span] = []  # working spans parallel to out
     kinds: list[str] = []
