@@ -175,3 +175,19 @@ def test_store_merges_a_repost_without_shared_entities(tmp_path):
         [row] = s.page(Filter())
         assert row["n_sources"] == 2
         assert "near-identical wording" in s.event(row["uid"])["mentions"][1]["merge_reasons"][0]
+
+
+@pytest.mark.parametrize("quote, time_text, title", [
+    ("在余杭区未来科技城,DeepSeek公司的逆袭堪称教科书级操作。", "2023年", "DeepSeek公司的逆袭堪称教科书级操作"),
+    ("但在今年1月的美國CES展上,“小派科技”帶着頭顯亮相。", "今年1月", "“小派科技”帶着頭顯亮相"),
+    ("在杭州。", "", "杭州"),
+])
+def test_scene_setting_clauses_are_not_titles(quote, time_text, title):
+    assert make_title(quote, time_text, KB) == title
+
+
+def test_a_date_alone_in_its_clause_does_not_make_an_empty_statement():
+    events, _ = cands("2018年底,团队回国。那时候,团队笃定人工智能会成为未来20年发展的主要赛道。")
+    quotes = [e.mentions[0].quote for e in events]
+    assert "那时候" not in quotes
+    assert any(q.startswith("那时候,团队笃定") for q in quotes)

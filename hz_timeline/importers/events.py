@@ -25,10 +25,14 @@ TITLE_MAX = 30
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s)")
 _CLAUSE_SEP = re.compile(r"[，,；;]")  # not colons: what follows one elaborates the same statement
+# A clause opening with one of these sets place or circumstance; the statement comes after it.
+_SETTING = re.compile(r"(?:但|而|并|並|也|就|早)?(?:在|于|於|随着|隨着|隨著|对于|對於|面对|面對)[^，,；;：:]{0,20}$")
 _TITLE_SPLIT = re.compile(r"[，,；;。！？!?]|——")
 _CLOCK = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]")
-_LEADING_JUNK = re.compile(r"^[\s，,、：:。；;“”\"'（）()\[\]【】「」『』—\-·]+|^(?:早在|到了|截至|截止|直到|在|于|於|从|從|自|而|并|並|就|也|则|則|以来|以來)+")
+_WORDY = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+# Opening quotes and brackets stay: cutting them would unbalance the title.
+_LEADING_JUNK = re.compile(r"^[\s，,、：:。；;”）)\]】」』—\-·]+|^(?:早在|到了|截至|截止|直到|在|于|於|从|從|自|而|并|並|就|也|则|則|以来|以來)+")
 _TRAILING_JUNK = re.compile(r"[\s，,、：:；;“\"'（(【「『—\-]+$")
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿兩两]+(?:亿|億|万|萬|%|倍|个|名|家)")
 _BIGRAM_STRIP = re.compile(r"[\W\d_a-z]+")
@@ -146,13 +150,18 @@ def make_title(quote: str, time_text: str, kb: Knowledge | None = None) -> str:
     fillers = kb.fillers if kb else ()
     s = re.sub(r"\s+", " ", quote).strip()
     clauses = []
-    for c in _TITLE_SPLIT.split(s):
-        c = _LEADING_JUNK.sub("", c.strip())
+    setting = []  # clauses that only set the scene (在余杭区未来科技城): a title of last resort
+    for raw in _TITLE_SPLIT.split(s):
+        c = _LEADING_JUNK.sub("", raw.strip())
         if time_text and c.startswith(time_text):
             c = _LEADING_JUNK.sub("", c[len(time_text):].lstrip("的起"))
         if not c or c == time_text or fold(c) in fillers:
             continue
-        clauses.append(c)
+        head = next((f for f in fillers if fold(c[:len(f)]) == f and len(c) > len(f) + 3), None)
+        if head:  # 比如國內唯一… → 國內唯一…
+            c = _LEADING_JUNK.sub("", c[len(head):])
+        (setting if _SETTING.match(raw.strip()) and not clauses else clauses).append(c)
+    clauses = clauses or setting
     title = ""
     for c in clauses:
         title = f"{title}，{c}" if title else c
@@ -215,7 +224,8 @@ def statements(text: str, exprs: list[TimeExpression]):
             if cut is None:
                 seps = [m.end() for m in _CLAUSE_SEP.finditer(text, prev.end_char, e.start_char)]
                 cut = seps[-1] if seps else None
-            if cut is not None:
+            # Only where the statement before the cut says something besides its date.
+            if cut is not None and len(_WORDY.findall(text[cuts[-1]:cut].replace(prev.text, ""))) >= 4:
                 cuts.append(cut)
                 lead.append(e)
         cuts.append(s_end)
