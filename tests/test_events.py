@@ -191,3 +191,9 @@ def test_a_date_alone_in_its_clause_does_not_make_an_empty_statement():
     quotes = [e.mentions[0].quote for e in events]
     assert "那时候" not in quotes
     assert any(q.startswith("那时候,团队笃定") for q in quotes)
+
+
+def test_names_do_not_count_as_shared_wording():
+    a = _event("2017年,宇树科技资金紧张。", "a.txt")
+    b = _event("2018年,宇树科技完成新一轮融资。", "b.txt")
+    assert compare(a, b, KB).relation == "none"

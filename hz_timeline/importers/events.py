@@ -340,8 +340,10 @@ class Profile:
 def profile(ev: Event, kb: Knowledge | None = None) -> Profile:
     kb = kb or load_knowledge()
     content = _content(ev)
+    # Names are counted as shared actors; left in the wording they would count twice.
+    names = frozenset().union(*(_bigrams(e.name) for e in ev.entities)) if ev.entities else frozenset()
     return Profile(
-        ev.start, ev.end, ev.precision, _bigrams(content),
+        ev.start, ev.end, ev.precision, _bigrams(content) - names,
         frozenset(e.name for e in ev.entities if e.type != "place"),
         frozenset(e.name for e in ev.entities if e.type == "place"),
         actions_of(content, kb),
@@ -392,14 +394,14 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
             rule = "same actors, similar wording"
         elif same_day and shared:
             rule = f"same day {a.start}, same actors"
-        elif specific and acts and text_sim >= 0.05:
+        elif specific and acts and inter:
             rule = "same actors, same action"
         elif len(places) >= 2 and text_sim >= 0.12 and contain >= 0.2:
             rule = "same places, similar wording"
         if rule:
             reasons.insert(0, f"{rule}; dates agree ({_span(a)} / {_span(b)})")
             return Verdict("same", score, tuple(reasons))
-    elif (shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3) or (specific and acts and text_sim >= 0.05):
+    elif (shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3) or (specific and acts):
         reasons.insert(0, f"same story, incompatible dates: {_span(a)} vs {_span(b)}")
         return Verdict("dispute", score, tuple(reasons))
     return Verdict("none", score, tuple(reasons))
