@@ -20,7 +20,7 @@ from hz_timeline.store import Filter, Store
 from hz_timeline.store.importing import ImportOptions, import_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import article, render, write_corpus, write_events_jsonl  # noqa: E402
+from generate import write_corpus, write_events_jsonl  # noqa: E402
 
 EXE = str(Path(sys.executable).parent / "hz-timeline")
 

@@ -25,7 +25,6 @@ import calendar
 import datetime as _dt
 import json
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from ..models import DateSpan, TimeExpression

@@ -14,7 +14,6 @@ import zlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from ..models import DateSpan, Document, Entity, Event, Mention, TimeExpression
