@@ -138,10 +138,6 @@ def measure_store(db: Path) -> dict:
             t = time.perf_counter()
             s.years(f)
             out[f"years() {label}"] = time.perf_counter() - t
-            if hasattr(s, "year_counts"):  # what the app uses: same rows, planned for the filter
-                t = time.perf_counter()
-                s.year_counts(f)
-                out[f"year_counts() {label}"] = time.perf_counter() - t
             t = time.perf_counter()
             s.page(f, 0, 100)
             out[f"page(0) {label}"] = time.perf_counter() - t

@@ -39,20 +39,3 @@ def contains(store, f: Filter, uid: str) -> bool:
     w, p = where(f, probe=True)
     w += (" AND " if w else " WHERE ") + "e.uid = ?"
     return store.conn.execute(f"SELECT 1 FROM events e{w} LIMIT 1", [*p, uid]).fetchone() is not None
-
-
-PROBE_OFFSET_MAX = 200  # past this offset, walking the date index costs more than sorting the matches
-
-
-def page_at(store, f: Filter, offset: int, limit: int) -> list[dict]:
-    """``store.page(f, offset, limit)`` with the same rows, fast at any offset.
-
-    ``page`` walks the date index and probes the text index row by row for a frequent search
-    term: right for the first page, but the walk grows with the offset (45 s for row 29,000 of a
-    57,000-match term at 1M events). Deeper pages are read from the set of matches instead (~0.1 s).
-    """
-    if offset < PROBE_OFFSET_MAX or not store._probe(f):
-        return store.page(f, offset, limit)
-    w, p = where(f)
-    sql = f'SELECT {EVENT_COLS} FROM events e{w} ORDER BY e.start, e."end", e.uid LIMIT ? OFFSET ?'
-    return [dict(r) for r in store.conn.execute(sql, [*p, limit, offset])]

@@ -208,7 +208,7 @@ class TimelineView(ScrollView, can_focus=True):
                 for r in first:
                     counts[r["year"]] = counts.get(r["year"], 0) + 1
                 self.post_message(_Shape(gen, sorted(counts.items()), 0, first, provisional=True))
-            years = store.year_counts(f)
+            years = store.years(f)
             cursor = 0
             # position() counts events before the uid even when it is filtered out: check it is in
             # (by the uid, not by reading the row at that offset, which is slow deep in a search).
@@ -264,7 +264,7 @@ class TimelineView(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="timeline-pages")
     def _load_pages(self, f: Filter, gen: int, wanted: list[int]) -> None:
-        from .queries_ext import page_at, tags_for
+        from .queries_ext import tags_for
 
         worker = get_current_worker()
         got: dict[int, list[dict]] = {}
@@ -272,7 +272,7 @@ class TimelineView(ScrollView, can_focus=True):
             for p in wanted:
                 if worker.is_cancelled:
                     break
-                rows = page_at(store, f, p * PAGE, PAGE)
+                rows = store.page(f, p * PAGE, PAGE)
                 tags = tags_for(store, [r["id"] for r in rows])
                 for r in rows:
                     r["tags"] = tags.get(r["id"], [])
