@@ -154,9 +154,10 @@ def make_title(quote: str, time_text: str, kb: Knowledge | None = None) -> str:
         c = _LEADING_JUNK.sub("", raw.strip())
         if time_text and c.startswith(time_text):
             c = _LEADING_JUNK.sub("", c[len(time_text):].lstrip("的起"))
-        if not c or c == time_text or fold(c) in fillers:
+        fc = fold(c)
+        if not c or c == time_text or fc in fillers:
             continue
-        head = next((f for f in fillers if fold(c[:len(f)]) == f and len(c) > len(f) + 3), None)
+        head = next((f for f in fillers if fc.startswith(f) and len(c) > len(f) + 3 and fold(c[:len(f)]) == f), None)
         if head:  # 比如國內唯一… → 國內唯一…
             c = _LEADING_JUNK.sub("", c[len(head):])
         (setting if _SETTING.match(raw.strip()) and not clauses else clauses).append(c)
@@ -385,9 +386,15 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
         reasons.append("shared places: " + ", ".join(places))
     if acts:
         reasons.append("shared action: " + ", ".join(acts))
+    # Both name their actors and none is shared: similar wording is then a similar event of
+    # someone else (names are left out of the wording, so it can look identical).
+    # Likewise two statements set in different places (both name one, none shared) tell of two
+    # events, not one event with two dates.
+    elsewhere = bool(a.places) and bool(b.places) and not places
+    rival = (bool(a.key) and bool(b.key) and not shared) or elsewhere
     if overlap:
         rule = None
-        if text_sim >= 0.3:
+        if text_sim >= 0.3 and not rival:
             rule = "near-identical wording"
         elif shared and text_sim >= 0.12:
             rule = "same actors, similar wording"
@@ -400,7 +407,7 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
         if rule:
             reasons.insert(0, f"{rule}; dates agree ({_span(a)} / {_span(b)})")
             return Verdict("same", score, tuple(reasons))
-    elif (shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3) or (specific and acts):
+    elif not elsewhere and ((shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3) or (specific and acts)):
         reasons.insert(0, f"same story, incompatible dates: {_span(a)} vs {_span(b)}")
         return Verdict("dispute", score, tuple(reasons))
     return Verdict("none", score, tuple(reasons))

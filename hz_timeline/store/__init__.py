@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,16 @@ PRECISION_ORDER = {p: i for i, p in enumerate(("day", "week", "month", "season",
 INDEXED_QUOTES = 50  # statements of one event in the search index
 PROFILE_QUOTES = 20  # statements of one event compared when merging
 _COMPLETE = re.compile(r"[。！？!?…」』”\"]\s*$")
+
+
+def prepare_candidates(candidates: list[Event]) -> list[tuple[Profile, list[int]]]:
+    """Each candidate's merge profile and MinHash sketch: pure functions of the candidate, so an
+    import worker computes them and the single writer does not."""
+    out = []
+    for cand in candidates:
+        p = profile(cand)
+        out.append((p, sketch(p.grams)))
+    return out
 
 
 def _now() -> str:
@@ -61,7 +72,12 @@ class Store(Queries):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._profiles: dict[int, Profile] = {}
-        self._counts: tuple[dict[str, int], int] | None = None  # entity event counts, per document
+        self._counts: dict[str, int] = {}  # entity name -> events, counted when the store had _counted events
+        self._counted = -1
+        self._ids: dict[tuple[str, str], int] = {}  # (table, name) -> id of entities and tags
+        # A bulk import sets this: search-index rows are then written in batches (flush_index)
+        # instead of in every document's transaction; fts_pending remembers what is due.
+        self.defer_index = False
         if state == "empty" and not readonly:
             self._create()
         elif not readonly:
@@ -73,19 +89,27 @@ class Store(Queries):
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            # Merging reads back recent events and index pages: a bigger cache than the 2 MB default.
+            self.conn.execute("PRAGMA cache_size=-65536")
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: {e}") from None
 
     def _upgrade(self) -> None:
-        """Add what a same-version database may lack (indexes added later); every statement is IF NOT EXISTS."""
+        """Add what a same-version database may lack (tables and indexes added later); every
+        statement is IF NOT EXISTS. Index rows left pending by an interrupted import are written."""
         have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        if {"events_span_year", "disputes_b", "event_sketch"} <= have:
-            return
         try:
-            with self.conn:
-                self.conn.executescript(SCHEMA)
+            if not {"events_span_year", "disputes_b", "sketch_keys", "fts_pending"} <= have:
+                with self.conn:
+                    self.conn.executescript(SCHEMA)
+                    if "event_sketch" in have:  # the first layout had no start: carry the values over
+                        self.conn.execute("INSERT OR IGNORE INTO sketch_keys (hash, start, event_id) SELECT s.hash,"
+                                          " e.start, s.event_id FROM event_sketch s JOIN events e ON e.id = s.event_id")
+                        self.conn.execute("DROP TABLE event_sketch")
+            if self.conn.execute("SELECT 1 FROM fts_pending LIMIT 1").fetchone():
+                self.flush_index()
         except sqlite3.OperationalError:
-            pass  # locked or read-only: the database still works without the newer indexes
+            pass  # locked or read-only: the database still works without the newer tables
 
     def _create(self) -> None:
         self._pragmas()
@@ -98,6 +122,17 @@ class Store(Queries):
                 )
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: cannot create the database ({e})") from None
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction; on rollback the caches that may describe rolled-back rows go."""
+        try:
+            with self.conn:
+                yield self.conn
+        except BaseException:
+            self._profiles.clear()
+            self._ids.clear()
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -114,32 +149,38 @@ class Store(Queries):
         row = self.conn.execute("SELECT sha256 FROM documents WHERE path = ?", (path,)).fetchone()
         return row[0] if row else None
 
-    def add_document(self, doc: Document, candidates: list[Event], undated: list[Mention]) -> dict:
+    def add_document(self, doc: Document, candidates: list[Event], undated: list[Mention],
+                     prepared: list[tuple[Profile, list[int]]] | None = None) -> dict:
         """Write a document with its candidates, merging them into existing events. One transaction.
 
-        Returns counts: {'skipped': bool, 'mentions': n, 'events_new': n, 'events_merged': n}.
+        ``prepared`` (from ``prepare_candidates``, computed by an import worker) is each candidate's
+        merge profile and MinHash sketch. Returns counts: {'skipped': bool, 'mentions': n,
+        'events_new': n, 'events_merged': n}.
         """
         try:
-            with self.conn:
+            with self.transaction():
                 old = self.conn.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
                 if old and old["sha256"] == doc.sha256:
                     return {"skipped": True, "mentions": 0, "events_new": 0, "events_merged": 0}
                 if old:
                     self._remove_document(old["id"])
-                return self._insert_document(doc, candidates, undated)
-        except BaseException as e:
-            self._profiles.clear()  # the transaction rolled back: cached profiles may describe nothing
-            if isinstance(e, sqlite3.OperationalError):
-                raise StoreError(f"{self.path}: {e}") from None
-            raise
+                stats = self._insert_document(doc, candidates, undated, prepared or prepare_candidates(candidates))
+                if not self.defer_index:
+                    self._write_index()
+                return stats
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: {e}") from None
 
     def remove_document(self, path: str) -> int:
         """Take a document and its mentions out; drop events left with no source. Returns mentions removed."""
         row = self.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
         if not row:
             raise StoreError(f"no document {path!r} in {self.path}")
-        with self.conn:
-            return self._remove_document(row["id"])
+        with self.transaction():
+            n = self._remove_document(row["id"])
+            if not self.defer_index:
+                self._write_index()
+            return n
 
     def _remove_document(self, doc_id: int) -> int:
         c = self.conn
@@ -150,9 +191,9 @@ class Store(Queries):
             self._refresh_event(ev)
         return n
 
-    def _insert_document(self, doc: Document, candidates: list[Event], undated: list[Mention]) -> dict:
+    def _insert_document(self, doc: Document, candidates: list[Event], undated: list[Mention],
+                         prepared: list[tuple[Profile, list[int]]]) -> dict:
         c = self.conn
-        self._counts = None
         cur = c.execute(
             "INSERT INTO documents (path, title, outlet, url, published, published_precision, published_source,"
             " script, format, sha256, chars, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -161,17 +202,19 @@ class Store(Queries):
         )
         doc_id = cur.lastrowid
         stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
-        touched: set[int] = set()
+        touched: set[int] = set()  # events with a mention from this document: never merge into them again
+        stale: dict[int, list[list[int]]] = {}  # events to recompute, with the sketches merged into them
         own: list[tuple[int, Event]] = []  # events created from this document
-        for cand in candidates:
-            target, verdict, disputes = self._match(cand, doc_id, own)
+        for cand, (prof, hashes) in zip(candidates, prepared):
+            target, verdict, disputes, mine = self._match(cand, prof, hashes, touched, own)
             if target is None:
-                target = self._new_event(cand)
+                target = self._new_event(cand, doc_id, mine, hashes, bool(disputes))
                 own.append((target, cand))
                 stats["events_new"] += 1
             else:
+                self._insert_mention(cand.mentions[0], doc_id, target, cand, verdict)
+                stale.setdefault(target, []).append(hashes)
                 stats["events_merged"] += 1
-            self._insert_mention(cand.mentions[0], doc_id, target, cand, verdict)
             for other, v in disputes:
                 a, b = sorted((target, other))
                 c.execute("INSERT OR IGNORE INTO disputes (event_a, event_b, reason) VALUES (?,?,?)", (a, b, "; ".join(v.reasons)))
@@ -181,21 +224,21 @@ class Store(Queries):
         for m in undated:
             self._insert_mention(m, doc_id, None, None, None)
             stats["mentions"] += 1
-        for ev in touched:
-            self._refresh_event(ev)
+        for ev in sorted(stale):
+            self._refresh_event(ev, stale[ev])
         return stats
 
-    def _match(self, cand: Event, doc_id: int, own: list[tuple[int, Event]]):
-        """Best existing event for a candidate, and events it disputes."""
+    def _match(self, cand: Event, prof: Profile, hashes: list[int], touched: set[int], own: list[tuple[int, Event]]):
+        """Best existing event for a candidate, the events it disputes, and its merge profile."""
+        common = self._common(cand)
+        mine = replace(prof, common=common)
         # The same statement repeated in one document (headline, abstract, body) is one event.
         for ev_id, ev in own:
             if same_statement(cand, ev):
-                return ev_id, Verdict("same", 1.0, ("repeated in the same document",)), []
+                return ev_id, Verdict("same", 1.0, ("repeated in the same document",)), [], mine
         best: tuple[int, Verdict] | None = None
         disputes = []
-        common = self._common(cand)
-        mine = replace(profile(cand), common=common)
-        for ev_id in self._candidate_pool(cand, doc_id, common):
+        for ev_id in self._candidate_pool(cand, hashes, common, touched):
             theirs = self._profile(ev_id)
             if theirs is None:
                 continue
@@ -206,17 +249,19 @@ class Store(Queries):
                 disputes.append((ev_id, v))
         disputes = sorted(disputes, key=lambda d: -d[1].score)[:3]
         if best:
-            return best[0], best[1], disputes
-        return None, None, disputes
+            return best[0], best[1], disputes, mine
+        return None, None, disputes, mine
 
     def _common(self, cand: Event) -> frozenset:
-        """Entities of the candidate found in more than 2% of events (and at least 20): weak evidence."""
+        """Entities of the candidate found in more than 2% of events (and at least 20): weak evidence.
+
+        Counts are cached and taken again once the store has grown by a tenth."""
         if not cand.entities:
             return frozenset()
-        if self._counts is None:
-            total = self.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
-            self._counts = ({}, max(20, total // 50))
-        counts, limit = self._counts
+        total = self.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        if self._counted < 0 or total > self._counted * 1.1 + 50:
+            self._counts, self._counted = {}, total
+        counts, limit = self._counts, max(20, total // 50)
         for e in cand.entities:
             if e.name not in counts:
                 row = self.conn.execute(
@@ -225,42 +270,47 @@ class Store(Queries):
                 counts[e.name] = row[0]
         return frozenset(e.name for e in cand.entities if counts[e.name] > limit)
 
-    POOL = 300  # candidates per route; nearest in time first
+    POOL = 300  # candidates through shared actors
+    NEAR = 8  # events per MinHash value on each side of the candidate's date
+    WORDING = 12  # candidates through shared wording
 
-    def _candidate_pool(self, cand: Event, doc_id: int, common: frozenset = frozenset()) -> list[int]:
-        """Events that could be the same as (or disputed by) a candidate.
+    def _candidate_pool(self, cand: Event, hashes: list[int], common: frozenset, exclude: set[int]) -> list[int]:
+        """Events that could be the same as (or disputed by) a candidate, found with bounded index
+        look-ups, so the cost per candidate does not grow with the store.
 
-        Every merge rule but near-identical wording needs shared actors or places, so indexed
-        look-ups find them: events sharing a specific (not common) actor or place, nearest in time
-        first, and, for wording, overlapping dates plus a few of the candidate's four-character
-        pieces in the search index. Common names are left to the wording route: they match
-        thousands of events and prove little.
+        Every merge rule but near-identical wording needs shared actors or places: events sharing
+        a specific (not common) actor or place, the most recently stored ``POOL`` of each, nearest in
+        time first. Common names are left to the wording route: they match thousands of events and
+        prove little. Wording: events sharing at least two of the eight MinHash values, looked up
+        as the ``NEAR`` events on either side of the candidate's date for each value.
         """
         c = self.conn
         ids: set[int] = set()
         names = sorted({e.name for e in cand.entities} - common)
         if names:
-            q = ",".join("?" * len(names))
+            parts = " UNION ".join(
+                "SELECT * FROM (SELECT x.event_id FROM event_entities x WHERE x.entity_id ="
+                " (SELECT id FROM entities WHERE name = ?) ORDER BY x.event_id DESC LIMIT ?)" for _ in names)
+            args = [a for n in names for a in (n, self.POOL)]
             ids.update(r[0] for r in c.execute(
-                f"SELECT DISTINCT e.id FROM entities en JOIN event_entities x ON x.entity_id = en.id"
-                f" JOIN events e ON e.id = x.event_id WHERE en.name IN ({q})"
-                " ORDER BY abs(julianday(e.start) - julianday(?)) LIMIT ?", (*names, cand.start, self.POOL)))
-        # Near-identical wording (a repost, a lightly edited copy): events sharing a MinHash value.
-        hashes = sketch(profile(cand).grams)
+                f"SELECT e.id FROM ({parts}) y JOIN events e ON e.id = y.event_id"
+                " ORDER BY abs(julianday(e.start) - julianday(?)) LIMIT ?", (*args, cand.start, self.POOL)))
         if hashes:
-            q = ",".join("?" * len(hashes))
             # Two shared values of eight: Jaccard >= 0.5 is found 96% of the time, 0.3 three times in
-            # four; the most similar first, so a templated corpus cannot flood the comparison.
-            ids.update(r[0] for r in c.execute(
-                f"SELECT event_id FROM event_sketch WHERE hash IN ({q}) GROUP BY event_id HAVING count(*) >= 2"
-                " ORDER BY count(*) DESC LIMIT ?", (*hashes, self.POOL // 6)))
-        if not ids:
-            return []
+            # four. A templated corpus makes some values very common: only the nearest in time count.
+            parts = " UNION ALL ".join(
+                "SELECT * FROM (SELECT event_id FROM sketch_keys WHERE hash = ? AND start >= ? ORDER BY start LIMIT ?)"
+                " UNION ALL SELECT * FROM (SELECT event_id FROM sketch_keys WHERE hash = ? AND start < ?"
+                " ORDER BY start DESC LIMIT ?)" for _ in hashes)
+            args = [a for h in hashes for a in (h, cand.start, self.NEAR, h, cand.start, self.NEAR)]
+            seen: dict[int, int] = {}
+            for (ev,) in c.execute(parts, args):
+                seen[ev] = seen.get(ev, 0) + 1
+            ids.update(sorted((ev for ev, n in seen.items() if n >= 2), key=lambda ev: -seen[ev])[: self.WORDING])
         # Never merge two statements of one document.
-        q = ",".join("?" * len(ids))
-        same_doc = {r[0] for r in c.execute(
-            f"SELECT DISTINCT event_id FROM mentions WHERE document_id = ? AND event_id IN ({q})", (doc_id, *ids))}
-        return sorted(ids - same_doc)
+        return sorted(ids - exclude)
+
+    PROFILE_CACHE = 200_000
 
     def _profile(self, ev_id: int) -> Profile | None:
         """Merge profile of a stored event, cached until the event changes (None: no such event)."""
@@ -269,6 +319,8 @@ class Store(Queries):
             ev = self._event_for_compare(ev_id)
             if ev is None:
                 return None
+            if len(self._profiles) >= self.PROFILE_CACHE:
+                self._profiles.clear()
             p = self._profiles[ev_id] = profile(ev)
         return p
 
@@ -285,15 +337,54 @@ class Store(Queries):
             "SELECT en.name, en.type FROM event_entities ee JOIN entities en ON en.id = ee.entity_id WHERE ee.event_id = ?", (ev_id,)))
         return Event(row["uid"], row["start"], row["end"], row["precision"], row["title"], row["summary"], row["kind"], ents, (), mentions)
 
-    def _new_event(self, cand: Event) -> int:
+    def _new_event(self, cand: Event, doc_id: int, mine: Profile, hashes: list[int], disputed: bool) -> int:
+        """Write a candidate as a new event with its one mention: the rows ``_refresh_event`` would
+        compute from that mention, without reading them back."""
+        c = self.conn
+        m = cand.mentions[0]
+        s = m.span
         uid = cand.id
-        while self.conn.execute("SELECT 1 FROM events WHERE uid = ?", (uid,)).fetchone():
+        while c.execute("SELECT 1 FROM events WHERE uid = ?", (uid,)).fetchone():
             uid = uid + "x"
-        cur = self.conn.execute(
-            'INSERT INTO events (uid, start, "end", year, precision, title, summary, kind) VALUES (?,?,?,?,?,?,?,?)',
-            (uid, cand.start, cand.end, int(cand.start[:4]), cand.precision, cand.title, cand.summary, cand.kind),
-        )
-        return cur.lastrowid
+        ev_id = c.execute(
+            'INSERT INTO events (uid, start, "end", year, precision, approx, title, summary, kind, n_mentions, n_sources,'
+            " disputed) VALUES (?,?,?,?,?,?,?,?,?,1,1,?)",
+            (uid, s.start, s.end, int(s.start[:4]), s.precision, int(s.approx), cand.title, m.quote, cand.kind,
+             int(disputed))).lastrowid
+        self._insert_mention(m, doc_id, ev_id, cand, None)
+        ents: dict[str, str] = {}
+        for e in cand.entities:
+            ents.setdefault(e.name, e.type)
+        self._link(ev_id, ents, cand.tags)
+        c.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
+        stored = replace(mine, common=frozenset())  # what _profile would compute from the stored rows
+        c.executemany("INSERT OR IGNORE INTO sketch_keys (hash, start, event_id) VALUES (?, ?, ?)",
+                      [(h, s.start, ev_id) for h in hashes])
+        if len(self._profiles) < self.PROFILE_CACHE:
+            self._profiles[ev_id] = stored
+        return ev_id
+
+    def _link(self, ev_id: int, ents: dict[str, str], tags) -> None:
+        c = self.conn
+        if ents:
+            c.executemany("INSERT OR IGNORE INTO event_entities (event_id, entity_id) VALUES (?, ?)",
+                          [(ev_id, self._name_id("entities", name, typ)) for name, typ in ents.items()])
+        if tags:
+            c.executemany("INSERT OR IGNORE INTO event_tags (event_id, tag_id) VALUES (?, ?)",
+                          [(ev_id, self._name_id("tags", t)) for t in dict.fromkeys(tags)])
+
+    def _name_id(self, table: str, name: str, typ: str | None = None) -> int:
+        """Row id of an entity or tag by name, created on first use (cached; the cache is
+        dropped when a transaction rolls back)."""
+        key = (table, name)
+        i = self._ids.get(key)
+        if i is None:
+            if typ is None:
+                self.conn.execute(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", (name,))
+            else:
+                self.conn.execute(f"INSERT OR IGNORE INTO {table} (name, type) VALUES (?, ?)", (name, typ))
+            i = self._ids[key] = self.conn.execute(f"SELECT id FROM {table} WHERE name = ?", (name,)).fetchone()[0]
+        return i
 
     def _insert_mention(self, m: Mention, doc_id: int, event_id: int | None, cand: Event | None, verdict: Verdict | None):
         s = m.span
@@ -310,18 +401,22 @@ class Store(Queries):
              json.dumps(list(verdict.reasons), ensure_ascii=False) if verdict else None),
         )
 
-    def _refresh_event(self, ev_id: int) -> None:
-        """Recompute an event from its mentions (or drop it when none are left)."""
+    def _refresh_event(self, ev_id: int, added: list[list[int]] | None = None) -> None:
+        """Recompute an event from its mentions (or drop it when none are left).
+
+        ``added``: the sketches of mentions just merged in; the event's sketch is then the
+        element-wise minimum of its stored one and theirs (a MinHash of a union), not recomputed.
+        """
         c = self.conn
         self._profiles.pop(ev_id, None)
         rows = c.execute(
-            "SELECT m.*, d.published AS doc_published FROM mentions m JOIN documents d ON d.id = m.document_id"
-            " WHERE m.event_id = ? ORDER BY m.id", (ev_id,)).fetchall()
+            "SELECT id, document_id, quote, start, \"end\", precision, approx, title, kind, entities, tags"
+            " FROM mentions WHERE event_id = ? ORDER BY id", (ev_id,)).fetchall()
         c.execute("DELETE FROM event_entities WHERE event_id = ?", (ev_id,))
         c.execute("DELETE FROM event_tags WHERE event_id = ?", (ev_id,))
-        c.execute("DELETE FROM events_fts WHERE rowid = ?", (ev_id,))
-        c.execute("DELETE FROM event_sketch WHERE event_id = ?", (ev_id,))
+        c.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
         if not rows:
+            c.execute("DELETE FROM sketch_keys WHERE event_id = ?", (ev_id,))
             c.execute("DELETE FROM disputes WHERE event_a = ? OR event_b = ?", (ev_id, ev_id))
             c.execute("DELETE FROM events WHERE id = ?", (ev_id,))
             return
@@ -331,14 +426,7 @@ class Store(Queries):
         first = min(complete, key=lambda r: (len(r["quote"]), r["id"])) if complete else max(rows, key=lambda r: len(r["quote"]))
         # The most precise statement dates the event; ties go to the first source.
         best = min(rows, key=lambda r: (PRECISION_ORDER.get(r["precision"], 99), r["id"]))
-        ents: dict[str, str] = {}
-        tags: list[str] = []
-        for r in rows:
-            for name, typ in json.loads(r["entities"] or "[]"):
-                ents.setdefault(name, typ)
-            for t in json.loads(r["tags"] or "[]"):
-                if t not in tags:
-                    tags.append(t)
+        ents, tags = self._names(rows)
         n_sources = len({r["document_id"] for r in rows})
         disputed = c.execute("SELECT 1 FROM disputes WHERE event_a = ? OR event_b = ? LIMIT 1", (ev_id, ev_id)).fetchone() is not None
         c.execute(
@@ -347,19 +435,89 @@ class Store(Queries):
             (best["start"], best["end"], int(best["start"][:4]), best["precision"], best["approx"], first["title"],
              first["quote"], first["kind"], len(rows), n_sources, int(disputed), ev_id),
         )
-        for name, typ in ents.items():
-            c.execute("INSERT OR IGNORE INTO entities (name, type) VALUES (?, ?)", (name, typ))
-            c.execute("INSERT OR IGNORE INTO event_entities (event_id, entity_id) SELECT ?, id FROM entities WHERE name = ?", (ev_id, name))
-        for t in tags:
-            c.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (t,))
-            c.execute("INSERT OR IGNORE INTO event_tags (event_id, tag_id) SELECT ?, id FROM tags WHERE name = ?", (ev_id, t))
-        # Index each distinct statement once, and at most INDEXED_QUOTES of them: an event retold by
-        # hundreds of outlets must not make every later merge re-index hundreds of quotes.
+        self._link(ev_id, ents, tags)
+        self._resketch(ev_id, best["start"], added)
+
+    def _resketch(self, ev_id: int, start: str, added: list[list[int]] | None) -> None:
+        """Rewrite only the sketch rows that change (each is a random write into a big index)."""
+        c = self.conn
+        old = c.execute("SELECT hash, start FROM sketch_keys WHERE event_id = ?", (ev_id,)).fetchall()
+        if added is not None and old:
+            new = {h >> 31: h for h, _ in old}  # the slot of each value is in its high bits (sketch)
+            for hashes in added:
+                for h in hashes:
+                    if h < new.get(h >> 31, h + 1):
+                        new[h >> 31] = h
+            values = set(new.values())
+        else:
+            values = set(sketch(self._profile(ev_id).grams))
+        keep = {h for h, st in old if st == start and h in values}
+        gone = [(h, st) for h, st in old if h not in keep]
+        if gone:
+            c.executemany("DELETE FROM sketch_keys WHERE hash = ? AND start = ? AND event_id = ?",
+                          [(h, st, ev_id) for h, st in gone])
+        c.executemany("INSERT OR IGNORE INTO sketch_keys (hash, start, event_id) VALUES (?, ?, ?)",
+                      [(h, start, ev_id) for h in sorted(values - keep)])
+
+    @staticmethod
+    def _names(rows) -> tuple[dict[str, str], list[str]]:
+        """Entities (name -> type, first seen first) and tags of an event's mention rows."""
+        ents: dict[str, str] = {}
+        tags: dict[str, None] = {}
+        for r in rows:
+            for name, typ in json.loads(r["entities"] or "[]"):
+                ents.setdefault(name, typ)
+            tags.update(dict.fromkeys(json.loads(r["tags"] or "[]")))
+        return ents, list(tags)
+
+    # ------------------------------------------------------------ search index
+
+    INDEX_BATCH = 2000  # pending events indexed per transaction by flush_index
+
+    def _index_body(self, ev_id: int) -> str | None:
+        """The folded search-index text of an event (None: the event is gone): its title, each
+        distinct statement once and at most INDEXED_QUOTES of them (an event retold by hundreds of
+        outlets must not make every merge re-index hundreds of quotes), entity names and aliases."""
+        row = self.conn.execute("SELECT title FROM events WHERE id = ?", (ev_id,)).fetchone()
+        if row is None:
+            return None
+        rows = self.conn.execute("SELECT quote, entities, tags FROM mentions WHERE event_id = ? ORDER BY id",
+                                 (ev_id,)).fetchall()
         quotes = list(dict.fromkeys(r["quote"] for r in rows))[:INDEXED_QUOTES]
-        body = " ".join([first["title"] or ""] + quotes + list(ents) + self._aliases(ents))
-        c.execute("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", (ev_id, fold_for_index(body)))
-        c.executemany("INSERT OR IGNORE INTO event_sketch (hash, event_id) VALUES (?, ?)",
-                      [(h, ev_id) for h in sketch(self._profile(ev_id).grams)])
+        ents, _ = self._names(rows)
+        return fold_for_index(" ".join([row["title"] or ""] + quotes + list(ents) + self._aliases(ents)))
+
+    def _write_index(self, limit: int | None = None) -> int:
+        """Inside a transaction: bring the search-index rows of (up to ``limit``) pending events up
+        to date. Returns how many were written."""
+        c = self.conn
+        sql = "SELECT event_id FROM fts_pending ORDER BY event_id" + (f" LIMIT {int(limit)}" if limit else "")
+        ids = [r[0] for r in c.execute(sql)]
+        for ev_id in ids:
+            c.execute("DELETE FROM events_fts WHERE rowid = ?", (ev_id,))
+            body = self._index_body(ev_id)
+            if body is not None:
+                c.execute("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", (ev_id, body))
+        c.executemany("DELETE FROM fts_pending WHERE event_id = ?", ((i,) for i in ids))
+        return len(ids)
+
+    def flush_index(self) -> int:
+        """Write every pending search-index row, ``INDEX_BATCH`` events per transaction (a bulk
+        import calls this every so often and at its end; opening a store finishes what an
+        interrupted import left). Returns how many were written."""
+        total = 0
+        try:
+            while True:
+                with self.transaction():
+                    n = self._write_index(self.INDEX_BATCH)
+                total += n
+                if n < self.INDEX_BATCH:
+                    return total
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: {e}") from None
+
+    def index_pending(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
 
     def _aliases(self, names) -> list[str]:
         from ..importers.events import load_knowledge

@@ -55,7 +55,7 @@ def remove_document_rows(store: Store, doc_id: int) -> int:
     kept = [r[0] for r in c.execute("SELECT DISTINCT m.event_id FROM mentions m JOIN _hz_ids t ON t.id = m.event_id")]
     c.executemany("DELETE FROM _hz_ids WHERE id = ?", ((i,) for i in kept))
     for table, col in (("event_entities", "event_id"), ("event_tags", "event_id"), ("events_fts", "rowid"),
-                       ("event_sketch", "event_id")):
+                       ("sketch_keys", "event_id"), ("fts_pending", "event_id")):
         c.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM _hz_ids)")
     c.execute("DELETE FROM disputes WHERE event_a IN (SELECT id FROM _hz_ids) OR event_b IN (SELECT id FROM _hz_ids)")
     c.execute("DELETE FROM events WHERE id IN (SELECT id FROM _hz_ids)")
@@ -70,8 +70,11 @@ def remove_document(store: Store, path: str) -> int:
     if not row:
         return 0
     try:
-        with store.conn:
-            return remove_document_rows(store, row[0])
+        with store.transaction():
+            n = remove_document_rows(store, row[0])
+            if not store.defer_index:
+                store._write_index()
+            return n
     except sqlite3.OperationalError as e:
         raise StoreError(f"{store.path}: {e}") from None
 
@@ -79,7 +82,7 @@ def remove_document(store: Store, path: str) -> int:
 def write_chunk(store: Store, chunk: EventChunk) -> dict:
     """Write one chunk of structured events in one transaction (see the module doc)."""
     try:
-        with store.conn:
+        with store.transaction():
             return _write_chunk(store, chunk)
     except sqlite3.OperationalError as e:
         raise StoreError(f"{store.path}: {e}") from None
@@ -157,6 +160,8 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
     c.executemany("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", fts_rows)
     for ev_id in refresh:
         store._refresh_event(ev_id)
+    if refresh and not store.defer_index:
+        store._write_index()
     if chunk.disputes:
         _disputes(store, chunk)
     stats["mentions"] = len(men_rows)

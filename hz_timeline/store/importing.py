@@ -40,7 +40,7 @@ from ..importers.readers import (
 )
 from ..importers.structured import CHUNK_SIZE, build_events_chunk, chunk_path, chunk_sha, groups, split_records
 from ..models import Document
-from . import Store
+from . import Store, prepare_candidates
 from .bulk_import import remove_document, write_chunk, write_chunk_merged
 
 SIDECAR = "corpus.json"
@@ -201,8 +201,10 @@ def _apply_meta(doc: Document, meta: dict) -> Document:
 
 
 def _extract(doc: Document, kb=None):
+    """(candidates, undated mentions, each candidate's merge profile and sketch) of a document."""
     exprs = find_dates(doc.text, reference_date(doc.published), doc.published_precision or "day")
-    return extract(doc, exprs, kb or load_knowledge())
+    candidates, undated = extract(doc, exprs, kb or load_knowledge())
+    return candidates, undated, prepare_candidates(candidates)
 
 
 def import_documents(store: Store, docs: Iterable[Document], report: ImportReport) -> None:
@@ -211,12 +213,11 @@ def import_documents(store: Store, docs: Iterable[Document], report: ImportRepor
         if store.document_sha(doc.path) == doc.sha256:
             report.skipped += 1
             continue
-        candidates, undated = _extract(doc, kb)
-        _write_doc(store, doc, candidates, undated, report)
+        _write_doc(store, doc, *_extract(doc, kb), report)
 
 
-def _write_doc(store: Store, doc: Document, candidates, undated, report: ImportReport) -> None:
-    stats = store.add_document(doc, candidates, undated)
+def _write_doc(store: Store, doc: Document, candidates, undated, prepared, report: ImportReport) -> None:
+    stats = store.add_document(doc, candidates, undated, prepared)
     _count(stats, report)
 
 
@@ -368,10 +369,15 @@ def import_paths(
         except OSError:
             pass
     jobs = max(1, opts.jobs)
+    # Search-index rows are written in batches, not in every document's transaction (see Store.flush_index).
+    store.defer_index = True
+    # Fewer, larger checkpoints (each one syncs the database file) while documents stream in.
+    store.conn.execute("PRAGMA wal_autocheckpoint=16384")
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) if jobs > 1 else _Inline()
     window = jobs * 3
     pending: deque = deque()  # (file state, future, bytes this unit accounts for)
     done = {"files": 0, "bytes": 0}
+    finished = False
 
     def tick(state: _FileState) -> None:
         if progress:
@@ -382,6 +388,8 @@ def import_paths(
         while len(pending) > limit:
             state, fut, nbytes = pending.popleft()
             _write_unit(store, state, fut.result(), report, opts)
+            if store.index_pending() >= store.INDEX_BATCH:
+                store.flush_index()
             state.units -= 1
             done["bytes"] += nbytes
             if state.units == 0:
@@ -412,12 +420,23 @@ def import_paths(
                 pending.append((state, pool.submit(fn, *args), nbytes))
                 drain(window)
         drain(0)
+        finished = True
     except BrokenProcessPool as e:
         pool.shutdown(wait=False, cancel_futures=True)
         raise HzError(f"a worker process died ({e}); what was written is consistent: run the import again to finish") from None
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+    finally:
+        # Also after an error or Ctrl-C: what was imported becomes searchable (a second Ctrl-C
+        # leaves the rest pending; the next import or writer finishes it).
+        store.defer_index = False
+        store.conn.execute("PRAGMA wal_autocheckpoint=1000")
+        try:
+            store.flush_index()
+        except HzError:
+            if finished:
+                raise  # nothing else went wrong: this is the error to report
     pool.shutdown()
     report.seconds = time.perf_counter() - t0
     return report
@@ -496,9 +515,9 @@ def _write_unit(store: Store, state: _FileState, result: dict, report: ImportRep
     if "paths" in result:
         state.paths |= result["paths"]
     report.skipped += result.get("skipped", 0)
-    for doc, candidates, undated in result.get("docs", ()):
+    for doc, candidates, undated, prepared in result.get("docs", ()):
         state.paths.add(doc.path)
-        _write_doc(store, doc, candidates, undated, report)
+        _write_doc(store, doc, candidates, undated, prepared, report)
     for chunk in result.get("chunks", ()):
         stats = write_chunk_merged(store, chunk) if opts.merge else write_chunk(store, chunk)
         _count(stats, report)

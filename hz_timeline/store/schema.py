@@ -67,11 +67,14 @@ CREATE TABLE IF NOT EXISTS disputes (
     event_a INTEGER NOT NULL REFERENCES events(id), event_b INTEGER NOT NULL REFERENCES events(id),
     reason TEXT NOT NULL, PRIMARY KEY (event_a, event_b)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS disputes_b ON disputes (event_b);
--- MinHash values of each event's wording, to find near-identical statements (importers.events.sketch)
-CREATE TABLE IF NOT EXISTS event_sketch (
-    hash INTEGER NOT NULL, event_id INTEGER NOT NULL REFERENCES events(id),
-    PRIMARY KEY (hash, event_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS event_sketch_event ON event_sketch (event_id);
+-- MinHash values of each event's wording with the event's start, to find near-identical statements
+-- nearest in time with a bounded index range scan per value (importers.events.sketch)
+CREATE TABLE IF NOT EXISTS sketch_keys (
+    hash INTEGER NOT NULL, start TEXT NOT NULL, event_id INTEGER NOT NULL REFERENCES events(id),
+    PRIMARY KEY (hash, start, event_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sketch_keys_event ON sketch_keys (event_id);
+-- events whose search-index row is out of date; a bulk import indexes them in batches (Store.flush_index)
+CREATE TABLE IF NOT EXISTS fts_pending (event_id INTEGER PRIMARY KEY);
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5 (body, tokenize = 'unicode61 remove_diacritics 0');
 """
 
