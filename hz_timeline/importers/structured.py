@@ -14,6 +14,8 @@ Every error names the file and the line (JSONL, CSV) or event number (JSON).
 
 from __future__ import annotations
 
+import json
+
 import csv
 import functools
 import hashlib
@@ -45,7 +47,8 @@ class EventChunk:
     ``rows`` are compact tuples (cheap to send between processes), one per event:
     (id, start, end, precision, title, summary, kind, entities ((name, type), ...), tags (...),
     mentions ((start_char, end_char, quote, time_text, time_start, time_end, start, end,
-    precision, resolution, explanation), ...), n_sources, folded search-index body).
+    precision, resolution, explanation), ...), n_sources, folded search-index body, entities and
+    tags as the JSON the mentions table stores). Workers build them; the single writer only inserts.
     """
 
     document: Document
@@ -58,7 +61,7 @@ class EventChunk:
     def events(self) -> list[Event]:
         """The rows as ``Event``s with their ``Mention``s (for the per-event merge path)."""
         out = []
-        for uid, start, end, precision, title, summary, kind, ents, tags, mentions, _n, _fts in self.rows:
+        for uid, start, end, precision, title, summary, kind, ents, tags, mentions, *_ in self.rows:
             ms = tuple(Mention(self.document.path, a, b, q, tt, ts, te, DateSpan(s, e, p, False, res, why))
                        for a, b, q, tt, ts, te, s, e, p, res, why in mentions)
             out.append(Event(uid, start, end, precision, title, summary, kind,
@@ -290,7 +293,9 @@ def build_chunk(raws: list[_Raw], path: str, fmt: str, sha: str, first: int, las
         rows.append((r.id, r.start, r.end, r.precision, r.title, r.summary, r.kind,
                      tuple((e.name, e.type) for e in r.entities), r.tags, tuple(mentions), r.n_sources))
     folded = fold_many(bodies)
-    rows = [row + (f,) for row, f in zip(rows, folded)]
+    dumps = json.dumps
+    rows = [row + (f, dumps([list(e) for e in row[7]], ensure_ascii=False), dumps(list(row[8]), ensure_ascii=False))
+            for row, f in zip(rows, folded)]
     text = "".join(parts)
     doc = Document(path=path, text=text, sha256=sha, title=title or path, published=None, published_source="none",
                    script=script_of(text), format=fmt)

@@ -22,6 +22,7 @@ from ..models import DateSpan, Document, Entity, Event, Mention
 from ..text import fold_for_index
 from .queries import Filter, Queries
 from .schema import APP_ID, SCHEMA, SCHEMA_VERSION, inspect
+from .sketches import SketchIndex
 
 __all__ = ["Store", "Filter", "StoreError"]
 
@@ -78,6 +79,7 @@ class Store(Queries):
         # A bulk import sets this: search-index rows are then written in batches (flush_index)
         # instead of in every document's transaction; fts_pending remembers what is due.
         self.defer_index = False
+        self.sketches = SketchIndex(conn)
         if state == "empty" and not readonly:
             self._create()
         elif not readonly:
@@ -132,7 +134,9 @@ class Store(Queries):
         except BaseException:
             self._profiles.clear()
             self._ids.clear()
+            self.sketches.rollback()
             raise
+        self.sketches.commit()
 
     def close(self) -> None:
         self.conn.close()
@@ -203,7 +207,7 @@ class Store(Queries):
         doc_id = cur.lastrowid
         stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
         touched: set[int] = set()  # events with a mention from this document: never merge into them again
-        stale: dict[int, list[list[int]]] = {}  # events to recompute, with the sketches merged into them
+        stale: dict[int, list[tuple[Profile, list[int]]]] = {}  # events to recompute, with what merged into them
         own: list[tuple[int, Event]] = []  # events created from this document
         for cand, (prof, hashes) in zip(candidates, prepared):
             target, verdict, disputes, mine = self._match(cand, prof, hashes, touched, own)
@@ -213,7 +217,7 @@ class Store(Queries):
                 stats["events_new"] += 1
             else:
                 self._insert_mention(cand.mentions[0], doc_id, target, cand, verdict)
-                stale.setdefault(target, []).append(hashes)
+                stale.setdefault(target, []).append((prof, hashes))
                 stats["events_merged"] += 1
             for other, v in disputes:
                 a, b = sorted((target, other))
@@ -270,8 +274,8 @@ class Store(Queries):
                 counts[e.name] = row[0]
         return frozenset(e.name for e in cand.entities if counts[e.name] > limit)
 
-    POOL = 300  # candidates through shared actors
-    NEAR = 8  # events per MinHash value on each side of the candidate's date
+    RECENT = 200  # events per actor looked at: the most recently stored
+    POOL = 40  # candidates through shared actors: of those, the nearest in time
     WORDING = 12  # candidates through shared wording
 
     def _candidate_pool(self, cand: Event, hashes: list[int], common: frozenset, exclude: set[int]) -> list[int]:
@@ -279,8 +283,8 @@ class Store(Queries):
         look-ups, so the cost per candidate does not grow with the store.
 
         Every merge rule but near-identical wording needs shared actors or places: events sharing
-        a specific (not common) actor or place, the most recently stored ``POOL`` of each, nearest in
-        time first. Common names are left to the wording route: they match thousands of events and
+        a specific (not common) actor or place: of the ``RECENT`` most recently stored for each, the
+        ``POOL`` nearest in time. Common names are left to the wording route: they match thousands of events and
         prove little. Wording: events sharing at least two of the eight MinHash values, looked up
         as the ``NEAR`` events on either side of the candidate's date for each value.
         """
@@ -291,21 +295,14 @@ class Store(Queries):
             parts = " UNION ".join(
                 "SELECT * FROM (SELECT x.event_id FROM event_entities x WHERE x.entity_id ="
                 " (SELECT id FROM entities WHERE name = ?) ORDER BY x.event_id DESC LIMIT ?)" for _ in names)
-            args = [a for n in names for a in (n, self.POOL)]
+            args = [a for n in names for a in (n, self.RECENT)]
             ids.update(r[0] for r in c.execute(
                 f"SELECT e.id FROM ({parts}) y JOIN events e ON e.id = y.event_id"
                 " ORDER BY abs(julianday(e.start) - julianday(?)) LIMIT ?", (*args, cand.start, self.POOL)))
         if hashes:
             # Two shared values of eight: Jaccard >= 0.5 is found 96% of the time, 0.3 three times in
             # four. A templated corpus makes some values very common: only the nearest in time count.
-            parts = " UNION ALL ".join(
-                "SELECT * FROM (SELECT event_id FROM sketch_keys WHERE hash = ? AND start >= ? ORDER BY start LIMIT ?)"
-                " UNION ALL SELECT * FROM (SELECT event_id FROM sketch_keys WHERE hash = ? AND start < ?"
-                " ORDER BY start DESC LIMIT ?)" for _ in hashes)
-            args = [a for h in hashes for a in (h, cand.start, self.NEAR, h, cand.start, self.NEAR)]
-            seen: dict[int, int] = {}
-            for (ev,) in c.execute(parts, args):
-                seen[ev] = seen.get(ev, 0) + 1
+            seen = self.sketches.nearest(hashes, cand.start)
             ids.update(sorted((ev for ev, n in seen.items() if n >= 2), key=lambda ev: -seen[ev])[: self.WORDING])
         # Never merge two statements of one document.
         return sorted(ids - exclude)
@@ -358,8 +355,7 @@ class Store(Queries):
         self._link(ev_id, ents, cand.tags)
         c.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
         stored = replace(mine, common=frozenset())  # what _profile would compute from the stored rows
-        c.executemany("INSERT OR IGNORE INTO sketch_keys (hash, start, event_id) VALUES (?, ?, ?)",
-                      [(h, s.start, ev_id) for h in hashes])
+        self.sketches.add(ev_id, s.start, hashes, buffer=self.defer_index)
         if len(self._profiles) < self.PROFILE_CACHE:
             self._profiles[ev_id] = stored
         return ev_id
@@ -372,6 +368,19 @@ class Store(Queries):
         if tags:
             c.executemany("INSERT OR IGNORE INTO event_tags (event_id, tag_id) VALUES (?, ?)",
                           [(ev_id, self._name_id("tags", t)) for t in dict.fromkeys(tags)])
+
+    def _relink(self, ev_id: int, ents: dict[str, str], tags: list[str]) -> None:
+        """Make an event's entity and tag links these, touching only the links that change (a
+        merge seldom brings a new name, and every link lives in two indexes)."""
+        c = self.conn
+        for table, link, col, want in (("entities", "event_entities", "entity_id",
+                                        {self._name_id("entities", n, t) for n, t in ents.items()}),
+                                       ("tags", "event_tags", "tag_id", {self._name_id("tags", t) for t in tags})):
+            have = {r[0] for r in c.execute(f"SELECT {col} FROM {link} WHERE event_id = ?", (ev_id,))}
+            if have - want:
+                c.executemany(f"DELETE FROM {link} WHERE event_id = ? AND {col} = ?", [(ev_id, i) for i in have - want])
+            if want - have:
+                c.executemany(f"INSERT INTO {link} (event_id, {col}) VALUES (?, ?)", [(ev_id, i) for i in sorted(want - have)])
 
     def _name_id(self, table: str, name: str, typ: str | None = None) -> int:
         """Row id of an entity or tag by name, created on first use (cached; the cache is
@@ -401,22 +410,23 @@ class Store(Queries):
              json.dumps(list(verdict.reasons), ensure_ascii=False) if verdict else None),
         )
 
-    def _refresh_event(self, ev_id: int, added: list[list[int]] | None = None) -> None:
+    def _refresh_event(self, ev_id: int, added: list[tuple[Profile, list[int]]] | None = None) -> None:
         """Recompute an event from its mentions (or drop it when none are left).
 
-        ``added``: the sketches of mentions just merged in; the event's sketch is then the
-        element-wise minimum of its stored one and theirs (a MinHash of a union), not recomputed.
+        ``added``: the profiles and sketches of mentions just merged in. The event's sketch is then
+        the element-wise minimum of its stored one and theirs (a MinHash of a union), and its cached
+        profile the union of the old one and theirs, instead of being recomputed.
         """
         c = self.conn
-        self._profiles.pop(ev_id, None)
+        old_profile = self._profiles.pop(ev_id, None)
         rows = c.execute(
             "SELECT id, document_id, quote, start, \"end\", precision, approx, title, kind, entities, tags"
             " FROM mentions WHERE event_id = ? ORDER BY id", (ev_id,)).fetchall()
-        c.execute("DELETE FROM event_entities WHERE event_id = ?", (ev_id,))
-        c.execute("DELETE FROM event_tags WHERE event_id = ?", (ev_id,))
         c.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
         if not rows:
-            c.execute("DELETE FROM sketch_keys WHERE event_id = ?", (ev_id,))
+            c.execute("DELETE FROM event_entities WHERE event_id = ?", (ev_id,))
+            c.execute("DELETE FROM event_tags WHERE event_id = ?", (ev_id,))
+            self.sketches.drop(ev_id)
             c.execute("DELETE FROM disputes WHERE event_a = ? OR event_b = ?", (ev_id, ev_id))
             c.execute("DELETE FROM events WHERE id = ?", (ev_id,))
             return
@@ -429,35 +439,28 @@ class Store(Queries):
         ents, tags = self._names(rows)
         n_sources = len({r["document_id"] for r in rows})
         disputed = c.execute("SELECT 1 FROM disputes WHERE event_a = ? OR event_b = ? LIMIT 1", (ev_id, ev_id)).fetchone() is not None
-        c.execute(
-            'UPDATE events SET start=?, "end"=?, year=?, precision=?, approx=?, title=?, summary=?, kind=?,'
-            " n_mentions=?, n_sources=?, disputed=? WHERE id=?",
-            (best["start"], best["end"], int(best["start"][:4]), best["precision"], best["approx"], first["title"],
-             first["quote"], first["kind"], len(rows), n_sources, int(disputed), ev_id),
-        )
-        self._link(ev_id, ents, tags)
-        self._resketch(ev_id, best["start"], added)
-
-    def _resketch(self, ev_id: int, start: str, added: list[list[int]] | None) -> None:
-        """Rewrite only the sketch rows that change (each is a random write into a big index)."""
-        c = self.conn
-        old = c.execute("SELECT hash, start FROM sketch_keys WHERE event_id = ?", (ev_id,)).fetchall()
-        if added is not None and old:
-            new = {h >> 31: h for h, _ in old}  # the slot of each value is in its high bits (sketch)
-            for hashes in added:
-                for h in hashes:
-                    if h < new.get(h >> 31, h + 1):
-                        new[h >> 31] = h
-            values = set(new.values())
+        cur = c.execute('SELECT start, "end" FROM events WHERE id = ?', (ev_id,)).fetchone()
+        if cur is not None and (cur[0], cur[1]) == (best["start"], best["end"]):
+            # Dates unchanged (the usual merge): leave the three date indexes alone.
+            c.execute("UPDATE events SET precision=?, approx=?, title=?, summary=?, kind=?, n_mentions=?, n_sources=?,"
+                      " disputed=? WHERE id=?", (best["precision"], best["approx"], first["title"], first["quote"],
+                                                 first["kind"], len(rows), n_sources, int(disputed), ev_id))
         else:
-            values = set(sketch(self._profile(ev_id).grams))
-        keep = {h for h, st in old if st == start and h in values}
-        gone = [(h, st) for h, st in old if h not in keep]
-        if gone:
-            c.executemany("DELETE FROM sketch_keys WHERE hash = ? AND start = ? AND event_id = ?",
-                          [(h, st, ev_id) for h, st in gone])
-        c.executemany("INSERT OR IGNORE INTO sketch_keys (hash, start, event_id) VALUES (?, ?, ?)",
-                      [(h, start, ev_id) for h in sorted(values - keep)])
+            c.execute(
+                'UPDATE events SET start=?, "end"=?, year=?, precision=?, approx=?, title=?, summary=?, kind=?,'
+                " n_mentions=?, n_sources=?, disputed=? WHERE id=?",
+                (best["start"], best["end"], int(best["start"][:4]), best["precision"], best["approx"], first["title"],
+                 first["quote"], first["kind"], len(rows), n_sources, int(disputed), ev_id),
+            )
+        self._relink(ev_id, ents, tags)
+        self.sketches.update(ev_id, best["start"], [h for _, h in added] if added is not None else None,
+                             lambda: sketch(self._profile(ev_id).grams))
+        if added and old_profile is not None and len(rows) <= PROFILE_QUOTES:
+            ps = [old_profile, *(p for p, _ in added)]
+            self._profiles[ev_id] = Profile(
+                best["start"], best["end"], best["precision"], frozenset().union(*(p.grams for p in ps)),
+                frozenset().union(*(p.key for p in ps)), frozenset().union(*(p.places for p in ps)),
+                frozenset().union(*(p.actions for p in ps)))
 
     @staticmethod
     def _names(rows) -> tuple[dict[str, str], list[str]]:
@@ -473,6 +476,7 @@ class Store(Queries):
     # ------------------------------------------------------------ search index
 
     INDEX_BATCH = 2000  # pending events indexed per transaction by flush_index
+    FLUSH_EVERY = 10_000  # a bulk import flushes when this many events are pending
 
     def _index_body(self, ev_id: int) -> str | None:
         """The folded search-index text of an event (None: the event is gone): its title, each
@@ -498,6 +502,11 @@ class Store(Queries):
             body = self._index_body(ev_id)
             if body is not None:
                 c.execute("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", (ev_id, body))
+                if not self.sketches.buffered(ev_id) and not c.execute(
+                        "SELECT 1 FROM sketch_keys WHERE event_id = ? LIMIT 1", (ev_id,)).fetchone():
+                    # buffered values lost with an interrupted import (or never computed)
+                    start = c.execute("SELECT start FROM events WHERE id = ?", (ev_id,)).fetchone()[0]
+                    self.sketches.add(ev_id, start, sketch(self._profile(ev_id).grams), buffer=False)
         c.executemany("DELETE FROM fts_pending WHERE event_id = ?", ((i,) for i in ids))
         return len(ids)
 
@@ -507,6 +516,9 @@ class Store(Queries):
         interrupted import left). Returns how many were written."""
         total = 0
         try:
+            with self.transaction():
+                written = self.sketches.write()
+            self.sketches.written(written)
             while True:
                 with self.transaction():
                     n = self._write_index(self.INDEX_BATCH)

@@ -115,10 +115,8 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
     all_tags: set[str] = set()
     refresh: set[int] = set()
     own: dict[str, int] = {}  # uid -> id for events created in this chunk
-    dumps = json.dumps
-    for uid, start, end, precision, title, summary, kind, ents, tags, mentions, n_sources, body in chunk.rows:
-        ents_json = dumps([list(e) for e in ents], ensure_ascii=False)
-        tags_json = dumps(list(tags), ensure_ascii=False)
+    for uid, start, end, precision, title, summary, kind, ents, tags, mentions, n_sources, body, ents_json, tags_json \
+            in chunk.rows:
         ev_id = existing.get(uid) or own.get(uid)
         if ev_id is not None:
             # An id already stored (or repeated in this chunk): one event, more mentions.

@@ -46,6 +46,7 @@ from .bulk_import import remove_document, write_chunk, write_chunk_merged
 SIDECAR = "corpus.json"
 _PUB = re.compile(r"\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2}))?)?")
 NEWS_BATCH = 64  # news-dump articles sent to a worker at once
+FILE_BATCH = 16  # plain files sent to a worker at once
 PARENT_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}  # read here, split into work units
 
 
@@ -270,6 +271,15 @@ def _work_result(res: ReadResult, meta, published, outlet, known: dict) -> dict:
     return out
 
 
+def _work_files(items: list[tuple]) -> list[dict]:
+    """Several plain files, each as ``_work_file``."""
+    return [_work_file(*args) for args in items]
+
+
+def _one(fn, args) -> list[dict]:
+    return [fn(*args)]
+
+
 def _work_docs(docs: list[Document], meta, published, outlet) -> dict:
     """A batch of news-dump articles: prepare and extract."""
     try:
@@ -375,7 +385,8 @@ def import_paths(
     store.conn.execute("PRAGMA wal_autocheckpoint=16384")
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) if jobs > 1 else _Inline()
     window = jobs * 3
-    pending: deque = deque()  # (file state, future, bytes this unit accounts for)
+    pending: deque = deque()  # ([(file state, bytes this unit accounts for)], future of their results)
+    batch: list = []  # plain files waiting to go to a worker together
     done = {"files": 0, "bytes": 0}
     finished = False
 
@@ -386,16 +397,23 @@ def import_paths(
 
     def drain(limit: int) -> None:
         while len(pending) > limit:
-            state, fut, nbytes = pending.popleft()
-            _write_unit(store, state, fut.result(), report, opts)
-            if store.index_pending() >= store.INDEX_BATCH:
-                store.flush_index()
-            state.units -= 1
-            done["bytes"] += nbytes
-            if state.units == 0:
-                _finish_file(store, state, report)
-                done["files"] += 1
-            tick(state)
+            parts, fut = pending.popleft()
+            for (state, nbytes), result in zip(parts, fut.result()):
+                _write_unit(store, state, result, report, opts)
+                if store.index_pending() >= store.FLUSH_EVERY:
+                    store.flush_index()
+                state.units -= 1
+                done["bytes"] += nbytes
+                if state.units == 0:
+                    _finish_file(store, state, report)
+                    done["files"] += 1
+                tick(state)
+
+    def send_batch() -> None:
+        if batch:
+            pending.append(([(st, n) for st, _, n in batch], pool.submit(_work_files, [a for _, a, _ in batch])))
+            batch.clear()
+            drain(window)
 
     try:
         for f, shown, meta in files:
@@ -405,10 +423,15 @@ def import_paths(
             except OSError:
                 size = 0
             state = _FileState(shown, size, _known(store, shown))
-            if fmt_hint in STRUCTURED + ("events", "news-jsonl", "news-json") or f.suffix.lower() in PARENT_SUFFIXES:
-                units = _split_in_parent(f, shown, meta, published, outlet, ropts, mapping, state, report)
-            else:
-                units = [(_work_file, (str(f), shown, meta, published, outlet, ropts, state.known), size)]
+            if not (fmt_hint in STRUCTURED + ("events", "news-jsonl", "news-json") or f.suffix.lower() in PARENT_SUFFIXES):
+                # Plain files go to workers FILE_BATCH at a time: a hand-over costs the writer time too.
+                state.units = 1
+                batch.append((state, (str(f), shown, meta, published, outlet, ropts, state.known), size))
+                if len(batch) >= FILE_BATCH:
+                    send_batch()
+                continue
+            send_batch()  # keep the input order
+            units = _split_in_parent(f, shown, meta, published, outlet, ropts, mapping, state, report)
             if not units:
                 done["files"] += 1
                 done["bytes"] += size
@@ -417,8 +440,9 @@ def import_paths(
                 continue
             state.units = len(units)
             for fn, args, nbytes in units:
-                pending.append((state, pool.submit(fn, *args), nbytes))
+                pending.append(([(state, nbytes)], pool.submit(_one, fn, args)))
                 drain(window)
+        send_batch()
         drain(0)
         finished = True
     except BrokenProcessPool as e:
