@@ -25,7 +25,7 @@ def run(*args, cwd=None, input=None, env=None, check=True):
 
 def test_help_lists_every_command():
     out = run("--help").stdout
-    for cmd in ("import", "search", "export", "dates", "remove", "documents", "sample"):
+    for cmd in ("import", "search", "export", "dates", "remove", "documents", "sample", "optimize"):
         assert cmd in out
 
 
@@ -94,6 +94,15 @@ def test_search_finds_both_scripts_and_json(sample_db):
     assert simp == trad and "1999" in simp
     data = json.loads(run("search", "宁波", "--db", str(sample_db), "--json").stdout)
     assert data["count"] >= 1 and data["events"][0]["mentions"]
+
+
+def test_optimize_compacts_the_index_and_changes_no_answer(sample_db):
+    before = json.loads(run("search", "杭州", "--db", str(sample_db), "--json").stdout)
+    out = run("optimize", "--db", str(sample_db)).stdout
+    assert out.startswith("search index compacted in ")
+    assert json.loads(run("search", "杭州", "--db", str(sample_db), "--json").stdout) == before
+    missing = run("optimize", "--db", str(sample_db.with_name("nope.db")), check=False)
+    assert missing.returncode != 0 and "no such database" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_dates_jsonl_contract():

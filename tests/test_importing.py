@@ -148,6 +148,33 @@ def test_structured_jsonl_chunks_jobs_and_changed_chunk(tmp_path):
         assert a.stats()["events"] == 200
 
 
+def test_big_import_ends_by_compacting_the_search_index(tmp_path, monkeypatch):
+    import hz_timeline.store as store_mod
+
+    src = tmp_path / "ev.jsonl"
+    write_events_jsonl(src, 250)
+    with Store(tmp_path / "small.db") as s:
+        rep = import_paths(s, [str(src)], options=ImportOptions(chunk_size=100))
+        assert rep.events_new == 250 and not rep.index_optimized  # under OPTIMIZE_MIN_EVENTS: left as it is
+    monkeypatch.setattr(store_mod, "OPTIMIZE_MIN_EVENTS", 100)
+    calls = []
+    real = Store.optimize_index
+    monkeypatch.setattr(Store, "optimize_index", lambda self: calls.append(1) or real(self))
+    with Store(tmp_path / "big.db") as s:
+        rep = import_paths(s, [str(src)], options=ImportOptions(chunk_size=100))
+        assert rep.index_optimized and calls == [1]
+        s.conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+        with Store(tmp_path / "small.db") as plain:  # the same answers as the uncompacted index
+            for q in ("杭州", "人工智能", "2019"):
+                assert [r["uid"] for r in s.page(Filter(query=q))] == [r["uid"] for r in plain.page(Filter(query=q))]
+        assert not import_paths(s, [str(src)], options=ImportOptions(chunk_size=100)).index_optimized  # unchanged
+        assert not s.after_import(99)  # under OPTIMIZE_MIN_EVENTS
+        monkeypatch.setattr(store_mod, "OPTIMIZE_SHARE", 2)
+        assert not s.after_import(100)  # 100 written, 250 stored: under 1/OPTIMIZE_SHARE
+        assert s.after_import(125)
+    assert calls == [1, 1]
+
+
 def test_merge_path_and_bulk_path_both_import(tmp_path):
     src = tmp_path / "ev.jsonl"
     write_events_jsonl(src, 30)

@@ -8,7 +8,7 @@ import pytest
 
 from hz_timeline.errors import UsageError
 from hz_timeline.store.querylang import (
-    And, Dates, Field, Not, Or, Text, check, compile, fts_phrase, highlight_spans, parse, tokens,
+    And, Dates, Field, Not, Or, Text, check, compile, fts_phrase, highlight_spans, lean_phrases, parse, tokens,
 )
 
 TODAY = date(2025, 2, 6)
@@ -126,6 +126,33 @@ def test_alias_widening_in_fts_expression():
     c = compile(parse("DeepSeek", today=TODAY))
     assert '"deepseek"' in c.fts and '"深 度 求 索"' in c.fts and " OR " in c.fts
     assert '"宇 树 科 技"' in compile(parse("Unitree")).fts
+
+
+def test_lean_expression_drops_alternatives_that_cannot_add_rows():
+    # 杭州 is also searched as its aliases 杭州市 and hangzhou; every 杭州市 row is a 杭州 row.
+    c = compile(parse("杭州"))
+    assert '"杭 州 市"' in c.fts and '"hangzhou"' in c.fts
+    assert c.lean == '("杭 州" OR "hangzhou")' and c.match == c.lean
+    assert compile(parse("强脑科技")).lean == '("brainco" OR "强 脑")'  # the alias 强脑 covers the name
+    assert compile(parse("杭州 OR 杭州市 OR 滨江")).lean == '("杭 州" OR "hangzhou" OR "滨 江")'
+    assert compile(parse("杭州 杭州市")).lean == '("杭 州" OR "hangzhou")'  # a AND a
+    assert compile(parse("年")).lean == compile(parse("年")).fts == '"年"'
+    sql, params = compile(parse("杭州 from:2020")).conditions()
+    assert params[0] == '("杭 州" OR "hangzhou")'  # filters use the lean form
+    nested = compile(parse("tag:ai OR 杭州"))
+    assert nested.rest[0][1] == ["ai", '("杭 州" OR "hangzhou")']
+
+
+@pytest.mark.parametrize("phrases,expected", [
+    ([["a", "b"], ["a", "b", "c"]], [["a", "b"]]),
+    ([["a", "b", "c"], ["b", "c"], ["x"]], [["b", "c"], ["x"]]),
+    ([["a", "c"], ["a", "b", "c"]], [["a", "c"], ["a", "b", "c"]]),  # not a run of consecutive tokens
+    ([["b", "a"], ["a", "b"]], [["b", "a"], ["a", "b"]]),  # order matters
+    ([["a"], ["a"], ["a", "a"]], [["a"]]),
+    ([["ab"], ["a", "b"]], [["ab"], ["a", "b"]]),  # whole tokens only
+])
+def test_lean_phrases(phrases, expected):
+    assert lean_phrases(phrases) == expected
 
 
 def test_quotes_inside_fts_phrases_are_doubled_or_dropped():

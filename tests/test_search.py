@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hz_timeline.errors import UsageError
 from hz_timeline.models import DateSpan, Document, Entity, Event, Mention
@@ -169,6 +172,72 @@ def test_relevance_order_and_years_position(store):
     uid = store.page(Filter(query="宁波"))[1]["uid"]
     assert store.position(Filter(query="宁波"), uid) == 1
     assert {n for n, _ in store.facet(Filter(query="DeepSeek"), "tags")} == {"ai"}
+
+
+LEAN_QUERIES = ["杭州", "宁波", "寧波", "DeepSeek", "Unitree", "宇树", "杭州 OR 杭州市", "杭州 杭州市", "杭州市",
+                "(杭州 OR 宁波) -杭州市", "宁波 -实验室", "杭州 from:2023", "tag:ai OR 杭州", "-杭州", "财政 OR 实验室"]
+
+
+@pytest.mark.parametrize("query", LEAN_QUERIES)
+def test_lean_expression_finds_exactly_the_full_expressions_rows(store, query):
+    """Counting and filtering use the lean FTS expression; ranking the full one: same rows, same order."""
+    from hz_timeline.store.queries import compiled
+
+    c = compiled(query)
+    if c.fts:
+        def ids(expr):
+            return [r[0] for r in store.conn.execute(
+                "SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid", (expr,))]
+        assert ids(c.lean) == ids(c.fts)
+        if not c.rest:  # relevance is ranked by the full expression (bm25 scores every alternative)
+            full = store.conn.execute(
+                "SELECT e.id FROM events_fts JOIN events e ON e.id = events_fts.rowid WHERE events_fts MATCH ?"
+                ' ORDER BY bm25(events_fts), e.start, e."end", e.uid', (c.fts,))
+            assert [r["id"] for r in store.page(Filter(query=query), order="relevance")] == [r[0] for r in full]
+    rows = store.page(Filter(query=query))
+    assert store.count(Filter(query=query)) == len(rows)
+
+
+_TOKS = ["a", "b", "c", "杭", "州", "市"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bodies=st.lists(st.lists(st.sampled_from(_TOKS), max_size=8), min_size=1, max_size=12),
+       phrases=st.lists(st.lists(st.sampled_from(_TOKS), min_size=1, max_size=4), min_size=1, max_size=5))
+def test_lean_phrases_match_the_same_rows_in_fts5(bodies, phrases):
+    """An OR of phrases and its lean form select the same rows of a real FTS5 table."""
+    from hz_timeline.store.querylang import _phrase_sql, lean_phrases
+
+    c = sqlite3.connect(":memory:")
+    c.execute("CREATE VIRTUAL TABLE t USING fts5 (body, tokenize = 'unicode61 remove_diacritics 0')")
+    c.executemany("INSERT INTO t (rowid, body) VALUES (?, ?)", [(i + 1, " ".join(b)) for i, b in enumerate(bodies)])
+
+    def ids(ps):
+        expr = " OR ".join(_phrase_sql(p) for p in ps)
+        return [r[0] for r in c.execute("SELECT rowid FROM t WHERE t MATCH ? ORDER BY rowid", (expr,))]
+
+    lean = lean_phrases(phrases)
+    assert lean and all(p in phrases for p in lean)
+    assert ids(lean) == ids(phrases)
+
+
+def test_optimized_index_gives_the_same_answers(tmp_path, store):
+    """Compacting the index (after big imports, or ``hz-timeline optimize``) changes no result."""
+    queries = ["宁波", "杭州", "DeepSeek", "宁波 -实验室", "人工智慧實驗室", "财政 OR 实验室", "abc company"]
+    copy = tmp_path / "copy.db"
+    src = sqlite3.connect(store.path)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    with Store(copy) as s:
+        before = {q: ([r["uid"] for r in s.page(Filter(query=q))], [r["uid"] for r in s.page(Filter(query=q), order="relevance")])
+                  for q in queries}
+        assert s.optimize_index() >= 0
+        s.conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+        after = {q: ([r["uid"] for r in s.page(Filter(query=q))], [r["uid"] for r in s.page(Filter(query=q), order="relevance")])
+                 for q in queries}
+    assert after == before
 
 
 @pytest.mark.parametrize("query", [

@@ -63,6 +63,7 @@ class ImportReport:
     bad: list[str] = field(default_factory=list)  # records left out with skip_bad
     removed: int = 0  # documents dropped because their line/chunk is gone from a changed file
     chunks: int = 0  # structured-event chunks written
+    index_optimized: bool = False  # a big import ends by compacting the search index (Store.after_import)
 
     def summary(self) -> str:
         s = (f"{self.documents} document(s) imported, {self.skipped} unchanged, {self.mentions} mention(s), "
@@ -462,6 +463,7 @@ def import_paths(
             if finished:
                 raise  # nothing else went wrong: this is the error to report
     pool.shutdown()
+    report.index_optimized = store.after_import(report.events_new + report.events_merged)
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -119,8 +119,9 @@ class Queries:
     def count(self, f: Filter = Filter()) -> int:
         c = compiled(f.query)
         if c is not None and c.fts and not c.rest and f == Filter(query=f.query):
-            # Text only: count in the index itself (every event has exactly one index row).
-            return self.conn.execute("SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", (c.fts,)).fetchone()[0]
+            # Text only: count in the index itself (every event has exactly one index row), with the
+            # lean expression (the same rows without redundant alternatives: 杭州 less its 杭州市).
+            return self.conn.execute("SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", (c.match,)).fetchone()[0]
         w, p = where(f)
         return self.conn.execute(f"SELECT count(*) FROM events e{w}", p).fetchone()[0]
 
@@ -143,14 +144,14 @@ class Queries:
             return False  # other set filters (entity:, tag:, source:, OR, NOT): fetch matches first
         cache = self.__dict__.setdefault("_probe_cache", {})
         top = self.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
-        key = (c.fts, top)
+        key = (c.match, top)
         if key not in cache:
             if len(cache) > 256:
                 cache.clear()
             cap = max(self.PROBE_MIN, int((self.PROBE_COST * top) ** 0.5))
             n = self.conn.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT ?)",
-                (c.fts, cap)).fetchone()[0]
+                (c.match, cap)).fetchone()[0]
             cache[key] = n >= cap
         return cache[key]
 
@@ -161,6 +162,7 @@ class Queries:
         """
         c = compiled(f.query)
         if order == "relevance" and c is not None and c.fts:
+            # Ranked by the full expression: bm25 scores the matches of every alternative.
             w, p = where(replace(f, query=None))
             conds, cp = Compiled(rest=c.rest).conditions()
             cond = " AND ".join(["events_fts MATCH ?", *([f"({w[7:]})"] if w else []), *conds])

@@ -397,15 +397,62 @@ def _is_text(node: Node) -> bool:
     return False
 
 
-def fts_of(node: Node) -> str:
-    """FTS5 expression of a text-only subtree (see ``_is_text``)."""
+def _within(short: list[str], long: list[str]) -> bool:
+    """Is ``short`` a run of consecutive tokens of ``long``?"""
+    n = len(short)
+    return any(long[i:i + n] == short for i in range(len(long) - n + 1))
+
+
+def lean_phrases(phrases: list[list[str]]) -> list[list[str]]:
+    """The alternatives an OR of phrases needs to match the same rows.
+
+    A phrase that contains another alternative as a run of consecutive tokens only matches rows
+    that the shorter one matches (杭州市 ⊂ 杭州), so it adds nothing to the OR but the cost of
+    reading and matching its positions. Order is kept; duplicates go.
+    """
+    out: list[list[str]] = []
+    for p in phrases:
+        if p not in out and not any(q != p and _within(q, p) for q in phrases):
+            out.append(p)
+    return out
+
+
+def _or_phrases(node: Node) -> list[list[str]] | None:
+    """Every phrase of a Text, or of an OR made only of Texts (nested), else None."""
+    if isinstance(node, Text):
+        return text_phrases(node)
+    if isinstance(node, Or):
+        out: list[list[str]] = []
+        for n in node.nodes:
+            ps = _or_phrases(n)
+            if ps is None:
+                return None
+            out.extend(ps)
+        return out
+    return None
+
+
+def fts_of(node: Node, lean: bool = False) -> str:
+    """FTS5 expression of a text-only subtree (see ``_is_text``).
+
+    ``lean``: drop OR alternatives that cannot change which rows match (``lean_phrases``): the
+    same rows, faster (杭州 also searches its alias 杭州市, which every 杭州 row already covers).
+    Not for ranking: bm25 scores every alternative's matches, so relevance uses the full form.
+    """
+    if lean:
+        phrases = _or_phrases(node)
+        if phrases is not None:
+            ps = [_phrase_sql(t) for t in lean_phrases(phrases)]
+            return ps[0] if len(ps) == 1 else "(" + " OR ".join(ps) + ")"
     if isinstance(node, Text):
         ps = [_phrase_sql(t) for t in text_phrases(node)]
         return ps[0] if len(ps) == 1 else "(" + " OR ".join(ps) + ")"
     if isinstance(node, Or):
-        return "(" + " OR ".join(fts_of(n) for n in node.nodes) + ")"
-    pos = [fts_of(n) for n in node.nodes if not isinstance(n, Not)]
-    neg = [fts_of(n.node) for n in node.nodes if isinstance(n, Not)]
+        return "(" + " OR ".join(fts_of(n, lean) for n in node.nodes) + ")"
+    pos = [fts_of(n, lean) for n in node.nodes if not isinstance(n, Not)]
+    neg = [fts_of(n.node, lean) for n in node.nodes if isinstance(n, Not)]
+    if lean:  # a AND a is a
+        pos, neg = list(dict.fromkeys(pos)), list(dict.fromkeys(neg))
     expr = "(" + " AND ".join(pos) + ")" if len(pos) > 1 else pos[0]
     if neg:
         expr = f"({expr} NOT ({' OR '.join(neg)}))"
@@ -425,16 +472,26 @@ def like_pattern(value: str) -> str:
 @dataclass
 class Compiled:
     """A query as SQL over ``events e``: the top-level FTS5 expression (ANDed with the rest), if
-    any, kept apart so the store can choose how to run it (set, probe, or rank by bm25)."""
+    any, kept apart so the store can choose how to run it (set, probe, or rank by bm25).
+
+    ``fts`` is the expression as written (what bm25 ranks); ``lean`` matches exactly the same
+    rows with redundant alternatives left out (``fts_of(lean=True)``); ``match`` is the one to
+    filter and count with.
+    """
 
     fts: str | None = None
     rest: list[tuple[str, list]] = field(default_factory=list)  # (condition, params), ANDed
+    lean: str | None = None
+
+    @property
+    def match(self) -> str | None:
+        return self.lean or self.fts
 
     def conditions(self, probe: bool = False) -> tuple[list[str], list]:
         sql, params = [], []
         if self.fts:
             sql.append(FTS_PROBE if probe else FTS_IN)
-            params.append(self.fts)
+            params.append(self.match)
         for s, p in self.rest:
             sql.append(s)
             params.extend(p)
@@ -451,7 +508,9 @@ def compile(node: Node) -> Compiled:  # noqa: A001 - the name the design asks fo
     items = node.nodes if isinstance(node, And) else (node,)
     text_items = [n for n in items if _is_text(n) or isinstance(n, Not) and _is_text(n.node)]
     if any(not isinstance(n, Not) for n in text_items):
-        out.fts = fts_of(And(tuple(text_items)) if len(text_items) > 1 else text_items[0])
+        top = And(tuple(text_items)) if len(text_items) > 1 else text_items[0]
+        out.fts = fts_of(top)
+        out.lean = fts_of(top, lean=True)
     else:
         text_items = []
     for n in items:
@@ -463,7 +522,7 @@ def compile(node: Node) -> Compiled:  # noqa: A001 - the name the design asks fo
 
 def _sql(node: Node) -> tuple[str, list]:
     if _is_text(node):
-        return FTS_IN, [fts_of(node)]
+        return FTS_IN, [fts_of(node, lean=True)]  # a filter, never ranked
     if isinstance(node, Not):
         s, p = _sql(node.node)
         return f"NOT ({s})", p
