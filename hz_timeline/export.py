@@ -33,7 +33,7 @@ import orjson
 from .dateformat import when
 from .errors import HzError, UsageError
 from .store import Filter, Store
-from .store.bulk import iter_json, iter_records
+from .store.bulk import PARALLEL_MIN, JsonWorkers, SnapshotProbe, iter_records, json_chunks, parallel_workers
 
 FORMAT_ID = "hz-timeline/events"
 FORMAT_VERSION = 1
@@ -47,7 +47,7 @@ _BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "c
 MENTION_KEYS = ("document", "document_title", "published", "start_char", "end_char", "quote",
                 "time_text", "start", "end", "precision", "resolution")
 
-# How json/jsonl records are made. None: SQLite writes each record's JSON itself (store.bulk.iter_json,
+# How json/jsonl records are made. None: SQLite writes each record's JSON itself (store.bulk.json_chunks,
 # the fastest). A function (orjson.dumps, or the standard library's json): records are built as Python
 # dicts (store.bulk.iter_records) and serialized with it. Benchmarks compare the three.
 _dumps: Callable[[object], bytes] | None = None
@@ -188,15 +188,28 @@ def export(store: Store, f: Filter, fmt: str = "json", output: str = "-", *, bom
     writer = _WRITERS[fmt]
     conn = store.conn
     began = not conn.in_transaction
-    if began:
-        conn.execute("BEGIN")  # one snapshot: the header's count is the number of events written
+    dumps = _dumps
+    probe = workers = events = None
     try:
+        if (began and fmt in ("json", "jsonl") and dumps is None and (n_workers := parallel_workers()) > 1
+                and (conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0) >= PARALLEL_MIN):
+            # A big json/jsonl export builds its records in worker processes, which must read our
+            # snapshot: a probe opened before our transaction begins vouches for that (store.bulk).
+            probe = SnapshotProbe(conn)
+        if began:
+            conn.execute("BEGIN")  # one snapshot: the header's count is the number of events written
         count = store.count(f)
+        if probe is not None:
+            if count >= PARALLEL_MIN:
+                workers = JsonWorkers.start(conn, f, n_workers, probe)
+            probe.close()
         now = datetime.now(timezone.utc).replace(microsecond=0)
         ctx = Context(f, count, now.isoformat(), title or _default_title(f), bom)
         if fmt in ("json", "jsonl"):
-            dumps = _dumps
-            events = iter_json(conn, f) if dumps is None else (dumps(r) for r, _ in iter_records(conn, f, batch))
+            if dumps is None:
+                events = json_chunks(conn, f, b",\n    " if fmt == "json" else b"\n", workers)
+            else:
+                events = ((dumps(r), 1) for r, _ in iter_records(conn, f, batch))
         else:
             events = iter_records(conn, f, batch)
         with atomic_output(output) as out:
@@ -210,6 +223,11 @@ def export(store: Store, f: Filter, fmt: str = "json", output: str = "-", *, bom
     except sqlite3.Error as e:  # e.g. no room for the sorter's temporary files
         raise ExportError(f"{output}: reading the database failed ({e})") from None
     finally:
+        if hasattr(events, "close"):
+            events.close()
+        for held in (workers, probe):
+            if held is not None:
+                held.close()  # an export that ended early stops its workers
         if began and conn.in_transaction:
             conn.rollback()
     return written
@@ -233,26 +251,29 @@ def header(f: Filter, count: int, exported_at: str | None = None) -> dict:
 
 # ---------------------------------------------------------------------------------------- json, jsonl
 
-def _write_json(events: Iterable[bytes], ctx: Context, out: IO[bytes]) -> int:
+# json and jsonl receive (records, how many) chunks: records already JSON, joined by ",\n    " (json)
+# or "\n" (jsonl) -- store.bulk.json_chunks.
+
+def _write_json(events: Iterable[tuple[bytes, int]], ctx: Context, out: IO[bytes]) -> int:
     head = orjson.dumps(header(ctx.filter, ctx.count, ctx.exported_at), option=orjson.OPT_INDENT_2)
     out.write(head[:-2] + b',\n  "events": [')  # reopen the object to stream the list
     write = out.write
     n = 0
-    for rec in events:  # each already JSON
+    for recs, k in events:
         write(b",\n    " if n else b"\n    ")
-        write(rec)
-        n += 1
+        write(recs)
+        n += k
     write(b"\n  ]\n}\n" if n else b"]\n}\n")
     return n
 
 
-def _write_jsonl(events: Iterable[bytes], ctx: Context, out: IO[bytes]) -> int:
+def _write_jsonl(events: Iterable[tuple[bytes, int]], ctx: Context, out: IO[bytes]) -> int:
     write = out.write
     n = 0
-    for rec in events:
-        write(rec)
+    for recs, k in events:
+        write(recs)
         write(b"\n")
-        n += 1
+        n += k
     return n
 
 

@@ -34,13 +34,13 @@ def test_failed_export_leaves_previous_file_and_no_temp(sample_db, tmp_path, mon
     out = tmp_path / "x.json"
     out.write_text("previous", "utf-8")
     with Store(sample_db) as s:
-        real = hz_export.iter_json
+        real = hz_export.json_chunks
 
         def boom(*a, **k):  # a disk that fills up after a few events have been written
             yield from itertools.islice(real(*a, **k), 3)
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(hz_export, "iter_json", boom)
+        monkeypatch.setattr(hz_export, "json_chunks", boom)
         with pytest.raises(ExportError, match="No space left"):
             export(s, Filter(), "json", str(out))
     assert out.read_text("utf-8") == "previous"
@@ -137,7 +137,7 @@ def test_batched_reader_matches_the_per_event_reader(sample_db):
 def test_every_format_fails_atomically(sample_db, tmp_path, monkeypatch, fmt):
     out = tmp_path / f"x.{fmt}"
     out.write_bytes(b"previous")
-    for name in ("iter_records", "iter_json"):
+    for name in ("iter_records", "json_chunks"):
         real = getattr(hz_export, name)
 
         def boom(*a, real=real, **k):
