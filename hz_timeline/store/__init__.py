@@ -96,8 +96,6 @@ class Store(Queries):
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            # Merging reads back recent events and index pages: a bigger cache than the 2 MB default.
-            self.conn.execute("PRAGMA cache_size=-65536")
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: {e}") from None
 
