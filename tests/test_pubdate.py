@@ -17,6 +17,10 @@ from hz_timeline.importers.pubdate import infer_published
     ("标题\n來源：新華網 2024-12-01\n正文", (dt.date(2024, 12, 1), "day", "dateline")),
     ("标题\n发表于 2023/7/8 09:30\n正文", (dt.date(2023, 7, 8), "day", "dateline")),
     ("标题\n日期：２０２４年３月５日\n正文", (dt.date(2024, 3, 5), "day", "dateline")),
+    # wire-style datelines open a long paragraph
+    ("新华社杭州2017年12月8日电 早在今年，有关方面就提出发展集成电路。2021年3月，项目开工。",
+     (dt.date(2017, 12, 8), "day", "dateline")),
+    ("本報台北2017年12月8日訊（記者 王明）早在今年，有關方面就提出發展集成電路。", (dt.date(2017, 12, 8), "day", "dateline")),
 ])
 def test_dateline(text, expected):
     assert infer_published(text) == expected
@@ -25,6 +29,11 @@ def test_dateline(text, expected):
 def test_nothing_found():
     assert infer_published("") is None
     assert infer_published("杭州的故事，从来不是简单的逆袭爽文。占比1/5，达2.3亿。") is None
+
+
+def test_a_date_before_a_word_starting_with_dian_is_not_a_wire_dateline():
+    got = infer_published("会议2027年12月8日电视台播出，2020年3月发布。据悉，节目今年开播。")
+    assert got is not None and got[2] == "inferred"
 
 
 def test_dateline_far_down_is_not_a_dateline():

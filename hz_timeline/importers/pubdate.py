@@ -1,7 +1,8 @@
 """Publication-date inference for a document text.
 
 1. A *dateline* near the top: a full date, usually on a short line, often with a time ("2025-02-06 17:07"),
-   a label ("发布时间：", "发表于", "日期：") or a source ("来源：新华网").
+   a label ("发布时间：", "发表于", "日期：") or a source ("来源：新华网"), or opening the story wire-style
+   ("新华社杭州2017年12月8日电 …", "本报讯").
 2. Failing that, the text itself: the latest explicit date that the text reports as past (dates in plan or
    forecast clauses such as "将于…", "到2026年", "计划…" are ignored).  A year reported as a whole
    (statistics for "2024年") implies the text was written after that year; dates without a year
@@ -24,6 +25,8 @@ _DATELINE = re.compile(
 )
 _LABEL = re.compile(r"(发布时间|發佈時間|发布日期|發布日期|發佈日期|发布于|發佈於|发表于|發表於|发表时间|發表時間|时间[:：]|時間[:：]|日期[:：]|"
                     r"来源|來源|编辑|編輯|作者|记者|記者|published|updated|date)", re.I)
+_PUNCT = re.compile(r"[，。；;,.:：！？!?、]")
+_WIRE_AFTER = re.compile(r"\s|$|[（(【\[—\-/|｜：:]")  # "…日电（记者 …）", "…日电 …"
 _TOP_CHARS = 400
 _TOP_LINES = 8
 _FW = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -52,6 +55,10 @@ def _dateline(text: str) -> tuple[_dt.date, str, str] | None:
                 score += 2
             if len(line.strip()) <= 60:
                 score += 1
+            # A wire-style dateline opening the story: "新华社杭州2月6日电", "本报北京2025年2月6日讯".
+            if (m.start() <= 30 and line[m.end():m.end() + 1] in ("电", "電", "讯", "訊")
+                    and not _PUNCT.search(line[:m.start()]) and _WIRE_AFTER.match(line, m.end() + 1)):
+                score += 3
             if score >= 2 and (best is None or score > best[0]):
                 best = (score, d)
         offset += len(line) + 1
