@@ -84,13 +84,7 @@ def article(i: int, seed: int = 7, target_chars: int = 1000) -> dict:
             parts.append(_fill(r, r.choice(TEMPLATES), pub_year - r.randint(0, 12)))
         if r.random() < 0.15:
             parts.append("\n")
-    text = "".join(parts).strip() + "\n"
-    traditional = i % 5 == 3
-    if traditional:
-        text, title = _s2t(text), _s2t(title)
-    outlet = r.choice(["新华社", "浙江日报", "钱江晚报", "澎湃新闻", "第一财经"])
-    return {"title": title, "text": text, "published": pub, "outlet": outlet, "url": f"https://news.example/{i}",
-            "traditional": traditional}
+    return _finish(r, i, parts, title, pub, f"https://news.example/{i}")
 
 
 # ---------------------------------------------------------------- newsroom style
@@ -209,16 +203,20 @@ def newsroom_article(i: int, seed: int = 7, target_chars: int = 1000, n_stories:
             parts.append(r.choice(_SAYINGS).format(**_slots(r)))
         if r.random() < 0.15:
             parts.append("\n")
+    return _finish(r, i, parts, title, pub, f"https://news.example/n{i}")
+
+
+STYLES = {"templated": article, "newsroom": newsroom_article}
+
+
+def _finish(r: random.Random, i: int, parts: list[str], title: str, pub: str, url: str) -> dict:
+    """The article record of either style; one in five in traditional script."""
     text = "".join(parts).strip() + "\n"
     traditional = i % 5 == 3
     if traditional:
         text, title = _s2t(text), _s2t(title)
     outlet = r.choice(["新华社", "浙江日报", "钱江晚报", "澎湃新闻", "第一财经"])
-    return {"title": title, "text": text, "published": pub, "outlet": outlet, "url": f"https://news.example/n{i}",
-            "traditional": traditional}
-
-
-STYLES = {"templated": article, "newsroom": newsroom_article}
+    return {"title": title, "text": text, "published": pub, "outlet": outlet, "url": url, "traditional": traditional}
 
 
 def _s2t(text: str) -> str:
