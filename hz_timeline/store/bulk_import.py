@@ -90,8 +90,6 @@ def write_chunk(store: Store, chunk: EventChunk) -> dict:
 
 def _write_chunk(store: Store, chunk: EventChunk) -> dict:
     c = store.conn
-    if c.execute("PRAGMA cache_size").fetchone()[0] > -131072:
-        c.execute("PRAGMA cache_size = -131072")  # 128 MiB for this connection: index pages stay hot
     doc = chunk.document
     stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
     old = c.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()

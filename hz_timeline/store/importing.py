@@ -385,10 +385,11 @@ def import_paths(
     store.defer_index = True
     # Fewer, larger checkpoints (each one syncs the database file) while documents stream in.
     store.conn.execute("PRAGMA wal_autocheckpoint=16384")
-    # Merging reads back recent events and index pages: a bigger cache than the 2 MB default, for
-    # the import only (an export or the app on the same connection would carry it as memory).
+    # Merging reads back recent events and writes all over the indexes: a bigger cache than the
+    # 2 MB default keeps their pages hot, for the import only (an export or the app on the same
+    # connection would carry it as memory).
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
-    store.conn.execute("PRAGMA cache_size=-65536")
+    store.conn.execute(f"PRAGMA cache_size={min(int(cache), -131072)}")
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) if jobs > 1 else _Inline()
     window = jobs * 3
     pending: deque = deque()  # ([(file state, bytes this unit accounts for)], future of their results)
