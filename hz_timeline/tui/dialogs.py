@@ -66,7 +66,9 @@ class HelpScreen(ModalScreen):
             legend.append("  date at its precision (2017, 2018-03, ~2018 Q4), kind mark "
                           "(P plan, F forecast, S statistic), title, #tags, ×n sources, ! disputed\n")
             legend.append("Date filter accepts 2014 · 2014-2018 · 2018-03 · 2025年2月 · 去年\n")
-            legend.append("Search: words are all required; -word excludes\n")
+            legend.append("Search: words are all required · a OR b · -word excludes · \"exact phrase\" · "
+                          "entity: tag: kind: source: precision: · 2014..2018 · from:2017 · to:2025-02 · year:2017 "
+                          "(docs/search.md)\n")
             yield Static(legend)
 
     def action_dismiss(self) -> None:

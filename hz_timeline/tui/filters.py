@@ -131,7 +131,7 @@ class FilterPane(VerticalScroll):
         yield Input(placeholder="2014 · 2014-2018 · 去年", id="dates", compact=True)
         yield Static("", id="date-hint")
         yield Label("Search  (/)")
-        yield Input(placeholder="words · -word · \"phrase\" · tag:ai · 2014..2018", id="query", compact=True)
+        yield Input(placeholder="宇树 tag:ai 2014..2018", id="query", compact=True)
         yield Static("", id="query-hint")
         yield Static("", id="count")
         for key, title in FACETS:
