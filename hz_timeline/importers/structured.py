@@ -28,7 +28,7 @@ import orjson
 
 from ..errors import InputError
 from ..models import KINDS, PRECISIONS, DateSpan, Document, Entity, Event, Mention
-from ..text import _CJK, fold, fold_for_index, script_of
+from ..text import fold, fold_for_index, script_of, space_cjk
 
 FORMAT_ID = "hz-timeline/events"
 CHUNK_SIZE = 10_000
@@ -293,9 +293,20 @@ def build_chunk(raws: list[_Raw], path: str, fmt: str, sha: str, first: int, las
         rows.append((r.id, r.start, r.end, r.precision, r.title, r.summary, r.kind,
                      tuple((e.name, e.type) for e in r.entities), r.tags, tuple(mentions), r.n_sources))
     folded = fold_many(bodies)
+    # The same entity and tag lists come again and again: encode each distinct one once.
+    ents_json: dict[tuple, str] = {}
+    tags_json: dict[tuple, str] = {}
     dumps = json.dumps
-    rows = [row + (f, dumps([list(e) for e in row[7]], ensure_ascii=False), dumps(list(row[8]), ensure_ascii=False))
-            for row, f in zip(rows, folded)]
+    out = []
+    for row, f in zip(rows, folded):
+        ej = ents_json.get(row[7])
+        if ej is None:
+            ej = ents_json[row[7]] = dumps([list(e) for e in row[7]], ensure_ascii=False)
+        tj = tags_json.get(row[8])
+        if tj is None:
+            tj = tags_json[row[8]] = dumps(list(row[8]), ensure_ascii=False)
+        out.append(row + (f, ej, tj))
+    rows = out
     text = "".join(parts)
     doc = Document(path=path, text=text, sha256=sha, title=title or path, published=None, published_source="none",
                    script=script_of(text), format=fmt)
@@ -303,12 +314,6 @@ def build_chunk(raws: list[_Raw], path: str, fmt: str, sha: str, first: int, las
 
 
 _SEP = "\ue000"  # private use: not whitespace (\x1f is, to re), untouched by NFKC and OpenCC
-_CJK_RUN = re.compile(f"[{_CJK}]+")
-_SPACES = re.compile(r"\s+")
-
-
-def _space_run(m: re.Match) -> str:
-    return " " + " ".join(m.group()) + " "
 
 
 def fold_many(bodies: list[str]) -> list[str]:
@@ -317,8 +322,7 @@ def fold_many(bodies: list[str]) -> list[str]:
     if not bodies:
         return []
     folded = fold(_SEP.join(b.replace(_SEP, " ") for b in bodies))
-    spaced = _SPACES.sub(" ", _CJK_RUN.sub(_space_run, folded))
-    out = [p.strip() for p in spaced.split(_SEP)]
+    out = [" ".join(p.split()) for p in space_cjk(folded).split(_SEP)]
     if len(out) != len(bodies):  # a folding that ate a separator: do it one by one
         return [fold_for_index(b) for b in bodies]
     return out
@@ -356,14 +360,29 @@ def split_records(text: str, name: str, fmt: str) -> list[tuple[int, str, object
     raise ValueError(fmt)
 
 
+def pack_lines(records: list) -> tuple[str, list[int]] | None:
+    """A group of JSONL records as (their lines joined by \\x1e, their line numbers): one string
+    is far cheaper to send to a worker than thousands of tuples. None for other formats. The
+    joined text is also what ``chunk_sha`` hashes, and \\x1e can't occur inside a line (it ends
+    one, to ``str.splitlines``), so ``unpack_lines`` gets the records back exactly."""
+    if not records or records[0][2] is not None:
+        return None
+    return "\x1e".join(r[1] for r in records), [r[0] for r in records]
+
+
+def unpack_lines(joined: str, numbers: list[int]) -> list[tuple[int, str, None]]:
+    return [(no, line, None) for no, line in zip(numbers, joined.split("\x1e"))]
+
+
 def groups(records: list, size: int) -> list[list]:
     return [records[i : i + size] for i in range(0, len(records), size)]
 
 
 def build_events_chunk(records: list, name: str, fmt: str, path: str, mapping: dict | None = None,
-                       skip_bad: bool = False) -> tuple[EventChunk | None, list[str]]:
+                       skip_bad: bool = False, sha: str | None = None) -> tuple[EventChunk | None, list[str]]:
     """Parse one group of records into a chunk. Bad records raise InputError (file and line),
-    or with ``skip_bad`` are left out and described in the returned messages."""
+    or with ``skip_bad`` are left out and described in the returned messages. ``sha``: the
+    records' ``chunk_sha`` when the caller has it already."""
     good: list[tuple[int, _Raw]] = []
     bad: list[str] = []
     for no, raw_text, obj in records:
@@ -384,7 +403,7 @@ def build_events_chunk(records: list, name: str, fmt: str, path: str, mapping: d
     if not good:
         return None, bad
     # The chunk's identity is all of its records, good or bad: a fixed bad line re-imports the chunk.
-    sha = chunk_sha([t for _, t, _ in records])
+    sha = sha or chunk_sha([t for _, t, _ in records])
     first, last = records[0][0], records[-1][0]
     chunk = build_chunk([r for _, r in good], path, fmt, sha, first, last, title=f"{name} ({fmt}, {first}–{last})")
     return chunk, bad

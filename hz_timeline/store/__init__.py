@@ -104,7 +104,8 @@ class Store(Queries):
         statement is IF NOT EXISTS. Index rows left pending by an interrupted import are written."""
         have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
         try:
-            if not {"events_span_year", "disputes_b", "sketch_keys", "fts_pending"} <= have:
+            # (the date indexes too: a bulk load drops them and rebuilds them at its end)
+            if not {"events_span_year", "events_order", "disputes_b", "sketch_keys", "fts_pending"} <= have:
                 with self.conn:
                     self.conn.executescript(SCHEMA)
                     if "event_sketch" in have:  # the first layout had no start: carry the values over
@@ -149,6 +150,30 @@ class Store(Queries):
 
     def __exit__(self, *exc):
         self.close()
+
+    # ------------------------------------------------------------ bulk loads
+
+    BULK_INDEXES = ("events_order", "events_span_year")
+
+    def drop_date_indexes(self) -> None:
+        """For a bulk load: drop the two indexes on event dates. Events arrive in no date order,
+        so every insert lands on a random page of each; building them once at the end sorts
+        instead (``restore_indexes``, also run by the next writer to open the store if the load
+        is killed). Queries work without them, only slower."""
+        try:
+            with self.conn:
+                for name in self.BULK_INDEXES:
+                    self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: {e}") from None
+
+    def restore_indexes(self) -> None:
+        """Create whatever index of the schema is missing (every statement is IF NOT EXISTS)."""
+        try:
+            with self.conn:
+                self.conn.executescript(SCHEMA)
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: {e}") from None
 
     # ------------------------------------------------------------ search index upkeep
 

@@ -22,6 +22,7 @@ from dataclasses import replace
 from ..errors import StoreError
 from ..importers.structured import EventChunk
 from . import Store, _now
+from .shard import Shard
 
 _BATCH = 500
 
@@ -164,7 +165,85 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
     return stats
 
 
-def _disputes(store: Store, chunk: EventChunk) -> None:
+def write_shard(store: Store, shard: Shard) -> dict:
+    """Copy a worker's shard file into the store in one transaction (``store.shard``); the same
+    rows as ``write_chunk`` of the chunk it was built from, without handling them in Python."""
+    c = store.conn
+    doc = shard.document
+    stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
+    try:
+        old = c.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
+        if old and old[1] == doc.sha256:
+            stats["skipped"] = True
+            return stats
+        if c.in_transaction:
+            c.commit()  # ATTACH is refused inside a transaction
+        c.execute("ATTACH DATABASE ? AS hz_shard", (shard.path,))
+        try:
+            with store.transaction():
+                _copy_shard(store, shard, old[0] if old else None, stats)
+        finally:
+            c.execute("DETACH DATABASE hz_shard")
+    except sqlite3.OperationalError as e:
+        raise StoreError(f"{store.path}: {e}") from None
+    return stats
+
+
+def _copy_shard(store: Store, shard: Shard, old_id: int | None, stats: dict) -> None:
+    c = store.conn
+    doc = shard.document
+    if old_id is not None:
+        remove_document_rows(store, old_id)
+    doc_id = c.execute(
+        "INSERT INTO documents (path, title, outlet, url, published, published_precision, published_source,"
+        " script, format, sha256, chars, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (doc.path, doc.title, doc.outlet, doc.url, doc.published, doc.published_precision, doc.published_source,
+         doc.script, doc.format, doc.sha256, len(doc.text), doc.text, _now()),
+    ).lastrowid
+    # Ids already stored (an export imported again, or a later part of the same file): those
+    # events get the new mentions and are recomputed; the rest are new, numbered after max(id).
+    stored = c.execute("SELECT s.rel, e.id FROM hz_shard.ev s JOIN main.events e ON e.uid = s.uid").fetchall()
+    base = (c.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
+    new_only, event_of = "", "s.rel + :base"
+    if stored:
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS _hz_stored (rel INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
+        c.execute("DELETE FROM _hz_stored")
+        c.executemany("INSERT INTO _hz_stored (rel, id) VALUES (?, ?)", stored)
+        new_only = " WHERE s.rel NOT IN (SELECT rel FROM temp._hz_stored)"
+        event_of = "coalesce((SELECT id FROM temp._hz_stored t WHERE t.rel = s.rel), s.rel + :base)"
+    p = {"base": base, "doc": doc_id}
+    c.execute('INSERT INTO events (id, uid, start, "end", year, precision, title, summary, kind, n_mentions,'
+              f' n_sources) SELECT s.rel + :base, uid, start, "end", year, precision, title, summary, kind,'
+              f" n_mentions, n_sources FROM hz_shard.ev s{new_only} ORDER BY s.rel", p)
+    stats["mentions"] = c.execute(
+        "INSERT INTO mentions (event_id, document_id, start_char, end_char, quote, time_text, time_start_char,"
+        ' time_end_char, start, "end", precision, approx, resolution, explanation, title, kind, entities, tags)'
+        f" SELECT {event_of}, :doc, start_char, end_char, quote, time_text, time_start_char, time_end_char, start,"
+        ' "end", precision, 0, resolution, explanation, title, kind, entities, tags FROM hz_shard.men s'
+        " ORDER BY s.rowid", p).rowcount
+    # The first type given for a new name wins, as with write_chunk.
+    c.execute(f"INSERT OR IGNORE INTO entities (name, type) SELECT name, type FROM hz_shard.ent s{new_only}"
+              " ORDER BY s.rowid")
+    c.execute("INSERT OR IGNORE INTO event_entities (event_id, entity_id) SELECT s.rel + :base, e.id"
+              f" FROM hz_shard.ent s JOIN main.entities e ON e.name = s.name{new_only} ORDER BY s.rel", p)
+    c.execute(f"INSERT OR IGNORE INTO tags (name) SELECT name FROM hz_shard.tag s{new_only} ORDER BY s.rowid")
+    c.execute("INSERT OR IGNORE INTO event_tags (event_id, tag_id) SELECT s.rel + :base, t.id"
+              f" FROM hz_shard.tag s JOIN main.tags t ON t.name = s.name{new_only} ORDER BY s.rel", p)
+    c.execute(f"INSERT INTO events_fts (rowid, body) SELECT s.rel + :base, body FROM hz_shard.ev s{new_only}"
+              " ORDER BY s.rel", p)
+    ids = dict(stored)
+    refresh = set(ids.values()) | {ids.get(rel, rel + base) for rel in shard.repeated}
+    stats["events_new"] = shard.events - len(stored)
+    stats["events_merged"] = shard.rows - shard.events + len(stored)
+    for ev_id in refresh:
+        store._refresh_event(ev_id)
+    if refresh and not store.defer_index:
+        store._write_index()
+    if shard.disputes:
+        _disputes(store, shard)
+
+
+def _disputes(store: Store, chunk: EventChunk | Shard) -> None:
     """Disputes between events that are both in the store now (the other side, when it arrives
     later, lists this one too, so the pair is written then)."""
     c = store.conn

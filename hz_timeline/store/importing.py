@@ -21,6 +21,8 @@ import gc
 import json
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -39,15 +41,19 @@ from ..importers.readers import (
     MAX_BYTES, STRUCTURED, TEXT_SUFFIXES, ReadOptions, ReadResult, _news, detect_format, normalize_format,
     read_file, read_path,
 )
-from ..importers.structured import CHUNK_SIZE, build_events_chunk, chunk_path, chunk_sha, groups, split_records
+from ..importers.structured import (
+    CHUNK_SIZE, build_events_chunk, chunk_path, chunk_sha, groups, pack_lines, split_records, unpack_lines,
+)
 from ..models import Document
 from . import Store, prepare_candidates
-from .bulk_import import remove_document, write_chunk, write_chunk_merged
+from .bulk_import import remove_document, write_chunk, write_chunk_merged, write_shard as copy_shard
+from .shard import write_shard
 
 SIDECAR = "corpus.json"
 _PUB = re.compile(r"\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2}))?)?")
 NEWS_BATCH = 64  # news-dump articles sent to a worker at once
 FILE_BATCH = 16  # plain files sent to a worker at once
+BULK_MIN = 50_000  # structured events in one file that make a bulk load (Store.drop_date_indexes)
 PARENT_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}  # read here, split into work units
 
 
@@ -86,6 +92,7 @@ class ImportOptions:
     skip_bad: bool = False
     jobs: int = 1
     merge: bool = False  # structured events through the per-event merge instead of the bulk path
+    shards: bool = True  # structured chunks reach the writer as shard files (False: rows through the pipe)
     chunk_size: int = CHUNK_SIZE
 
     def read_options(self) -> ReadOptions:
@@ -295,10 +302,17 @@ def _work_docs(docs: list[Document], meta, published, outlet) -> dict:
         return {"error": _unexpected(docs[0].path if docs else "?", e)}
 
 
-def _work_chunk(records: list, name: str, fmt: str, path: str, mapping: dict, skip_bad: bool) -> dict:
-    """One chunk of a structured events file: parse and build."""
+def _work_chunk(records, name: str, fmt: str, path: str, mapping: dict, skip_bad: bool,
+                shard: str | None = None, sha: str | None = None) -> dict:
+    """One chunk of a structured events file: parse and build; with ``shard`` (a file name) the
+    rows go to a shard file for the writer to copy (``store.shard``) instead of back through the
+    pipe. ``records``: a list, or JSONL lines packed by ``pack_lines``."""
     try:
-        chunk, bad = build_events_chunk(records, name, fmt, path, mapping, skip_bad)
+        if isinstance(records, tuple):
+            records = unpack_lines(*records)
+        chunk, bad = build_events_chunk(records, name, fmt, path, mapping, skip_bad, sha)
+        if chunk and shard:
+            return {"shards": [write_shard(chunk, shard)], "bad": bad}
         return {"chunks": [chunk] if chunk else [], "bad": bad}
     except InputError as e:
         return {"error": str(e)}
@@ -392,6 +406,22 @@ def import_paths(
     store.conn.execute(f"PRAGMA cache_size={min(int(cache), -131072)}")
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) if jobs > 1 else _Inline()
     window = jobs * 3
+    scratch_dir: list[str] = []
+    bulk: list[bool] = []
+
+    def big_file(records: int) -> None:
+        """A structured file of ``records`` events: a bulk load when it outweighs the store."""
+        if not bulk and records >= BULK_MIN and not opts.merge:
+            stored = store.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+            if records >= stored:
+                store.drop_date_indexes()
+                bulk.append(True)
+
+    def scratch() -> str:
+        """A folder for this import's shard files (structured events), made when first needed."""
+        if not scratch_dir:
+            scratch_dir.append(tempfile.mkdtemp(prefix="hz-import-"))
+        return scratch_dir[0]
     pending: deque = deque()  # ([(file state, bytes this unit accounts for)], future of their results)
     batch: list = []  # plain files waiting to go to a worker together
     done = {"files": 0, "bytes": 0}
@@ -441,7 +471,8 @@ def import_paths(
                     send_batch()
                 continue
             send_batch()  # keep the input order
-            units = _split_in_parent(f, shown, meta, published, outlet, ropts, mapping, state, report)
+            units = _split_in_parent(f, shown, meta, published, outlet, ropts, mapping, state, report,
+                                     scratch if opts.shards and not opts.merge else None, big_file)
             if not units:
                 done["files"] += 1
                 done["bytes"] += size
@@ -465,6 +496,14 @@ def import_paths(
         # Also after an error or Ctrl-C: what was imported becomes searchable (a second Ctrl-C
         # leaves the rest pending; the next import or writer finishes it).
         gc.unfreeze()
+        for d in scratch_dir:
+            shutil.rmtree(d, ignore_errors=True)
+        if bulk:
+            try:
+                store.restore_indexes()
+            except HzError:
+                if finished:
+                    raise
         store.defer_index = False
         store.conn.execute("PRAGMA wal_autocheckpoint=1000")
         store.conn.execute(f"PRAGMA cache_size={int(cache)}")
@@ -480,7 +519,8 @@ def import_paths(
 
 
 def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOptions, mapping: dict,
-                     state: _FileState, report: ImportReport) -> list:
+                     state: _FileState, report: ImportReport, scratch: Callable[[], str] | None = None,
+                     big_file: Callable[[int], None] | None = None) -> list:
     """Read a dump or structured file here and cut it into work units (article batches, event chunks).
     Units whose documents are unchanged are counted as skipped and not sent at all."""
     try:
@@ -504,18 +544,24 @@ def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOp
         text = decode(data, shown)
         fmt = detect_format(text, f.suffix, mapping, ropts.format)
         if fmt in STRUCTURED:
-            parts = groups(split_records(text, shown, fmt), ropts.chunk_size)
+            records = split_records(text, shown, fmt)
+            parts = groups(records, ropts.chunk_size)
             if not parts:
                 raise InputError(f"{shown}: no events in this {fmt} file")
+            if big_file:
+                big_file(len(records))
             units = []
             share = max(1, len(data) // len(parts))
             for k, g in enumerate(parts, 1):
                 path = chunk_path(shown, k, len(parts))
                 state.paths.add(path)
-                if state.known.get(path) == chunk_sha([t for _, t, _ in g]):
+                packed = pack_lines(g)
+                sha = chunk_sha([packed[0]] if packed else [t for _, t, _ in g])
+                if state.known.get(path) == sha:
                     report.skipped += 1
                     continue
-                units.append((_work_chunk, (g, shown, fmt, path, mapping, ropts.skip_bad), share))
+                shard = os.path.join(scratch(), f"{report.files}-{k}.db") if scratch else None
+                units.append((_work_chunk, (packed or g, shown, fmt, path, mapping, ropts.skip_bad, shard, sha), share))
             return units
         if fmt in ("news-jsonl", "news-json"):
             res = ReadResult(format=fmt, sha256="")
@@ -557,6 +603,13 @@ def _write_unit(store: Store, state: _FileState, result: dict, report: ImportRep
         _write_doc(store, doc, candidates, undated, prepared, report)
     for chunk in result.get("chunks", ()):
         stats = write_chunk_merged(store, chunk) if opts.merge else write_chunk(store, chunk)
+        _count(stats, report)
+        report.chunks += 0 if stats["skipped"] else 1
+    for shard in result.get("shards", ()):
+        try:
+            stats = copy_shard(store, shard)
+        finally:
+            Path(shard.path).unlink(missing_ok=True)
         _count(stats, report)
         report.chunks += 0 if stats["skipped"] else 1
 
