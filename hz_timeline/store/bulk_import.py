@@ -15,7 +15,6 @@ the same mentions, so every read path (queries, export, the app) sees no differe
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import replace
 

@@ -420,7 +420,8 @@ def import_paths(
     def scratch() -> str:
         """A folder for this import's shard files (structured events), made when first needed."""
         if not scratch_dir:
-            scratch_dir.append(tempfile.mkdtemp(prefix="hz-import-"))
+            _clean_scratch()
+            scratch_dir.append(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
         return scratch_dir[0]
     pending: deque = deque()  # ([(file state, bytes this unit accounts for)], future of their results)
     batch: list = []  # plain files waiting to go to a worker together
@@ -516,6 +517,25 @@ def import_paths(
     report.index_optimized = store.after_import(report.events_new + report.events_merged)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+SCRATCH_PREFIX = "hz-import-"
+
+
+def _clean_scratch() -> None:
+    """Remove shard folders left by imports that were killed (their process is gone)."""
+    root = Path(tempfile.gettempdir())
+    for d in root.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = d.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue  # someone else's process
 
 
 def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOptions, mapping: dict,
