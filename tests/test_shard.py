@@ -13,9 +13,9 @@ import pytest
 
 from hz_timeline.importers.structured import build_events_chunk, split_records
 from hz_timeline.store import Store
-from hz_timeline.store.bulk_import import write_chunk, write_shard
+from hz_timeline.store.bulk_import import copy_shard, write_chunk
 from hz_timeline.store.importing import ImportOptions, import_paths
-from hz_timeline.store.shard import write_shard as build_shard
+from hz_timeline.store.shard import build_shard
 
 TABLES = {
     "events": 'SELECT uid, start, "end", year, precision, approx, title, summary, kind, n_mentions, n_sources,'
@@ -80,7 +80,7 @@ def test_shard_copy_writes_the_same_rows_as_the_row_writer(tmp_path, defer):
                 if how == "rows":
                     write_chunk(store, chunk)
                 else:
-                    stats = write_shard(store, build_shard(chunk, str(tmp_path / f"{k}.db")))
+                    stats = copy_shard(store, build_shard(chunk, str(tmp_path / f"{k}.db")))
                     assert not (tmp_path / f"{k}.db-journal").exists()
                     assert stats["events_merged"] == {1: 1, 2: 2, 3: 1}[k]
             store.defer_index = False

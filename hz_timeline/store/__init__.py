@@ -257,16 +257,19 @@ class Store(Queries):
             self._refresh_event(ev)
         return n
 
-    def _insert_document(self, doc: Document, candidates: list[Event], undated: list[Mention],
-                         prepared: list[tuple[Profile, list[int]]]) -> dict:
-        c = self.conn
-        cur = c.execute(
+    def _document_row(self, doc: Document) -> int:
+        """Inside a transaction: insert the document's row; returns its id."""
+        return self.conn.execute(
             "INSERT INTO documents (path, title, outlet, url, published, published_precision, published_source,"
             " script, format, sha256, chars, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (doc.path, doc.title, doc.outlet, doc.url, doc.published, doc.published_precision, doc.published_source,
              doc.script, doc.format, doc.sha256, len(doc.text), doc.text, _now()),
-        )
-        doc_id = cur.lastrowid
+        ).lastrowid
+
+    def _insert_document(self, doc: Document, candidates: list[Event], undated: list[Mention],
+                         prepared: list[tuple[Profile, list[int]]]) -> dict:
+        c = self.conn
+        doc_id = self._document_row(doc)
         stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
         touched: set[int] = set()  # events with a mention from this document: never merge into them again
         stale: dict[int, list[tuple[Profile, list[int]]]] = {}  # events to recompute, with what merged into them

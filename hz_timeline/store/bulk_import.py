@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from ..errors import StoreError
 from ..importers.structured import EventChunk
-from . import Store, _now
+from . import Store
 from .shard import Shard
 
 _BATCH = 500
@@ -98,12 +98,7 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
         return stats
     if old:
         remove_document_rows(store, old[0])
-    doc_id = c.execute(
-        "INSERT INTO documents (path, title, outlet, url, published, published_precision, published_source,"
-        " script, format, sha256, chars, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (doc.path, doc.title, doc.outlet, doc.url, doc.published, doc.published_precision, doc.published_source,
-         doc.script, doc.format, doc.sha256, len(doc.text), doc.text, _now()),
-    ).lastrowid
+    doc_id = store._document_row(doc)
     uids = list(dict.fromkeys(row[0] for row in chunk.rows))
     existing = _ids(c, "events", "uid", uids)
     next_id = (c.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
@@ -164,7 +159,7 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
     return stats
 
 
-def write_shard(store: Store, shard: Shard) -> dict:
+def copy_shard(store: Store, shard: Shard) -> dict:
     """Copy a worker's shard file into the store in one transaction (``store.shard``); the same
     rows as ``write_chunk`` of the chunk it was built from, without handling them in Python."""
     c = store.conn
@@ -180,7 +175,7 @@ def write_shard(store: Store, shard: Shard) -> dict:
         c.execute("ATTACH DATABASE ? AS hz_shard", (shard.path,))
         try:
             with store.transaction():
-                _copy_shard(store, shard, old[0] if old else None, stats)
+                _copy_rows(store, shard, old[0] if old else None, stats)
         finally:
             c.execute("DETACH DATABASE hz_shard")
     except sqlite3.OperationalError as e:
@@ -188,17 +183,11 @@ def write_shard(store: Store, shard: Shard) -> dict:
     return stats
 
 
-def _copy_shard(store: Store, shard: Shard, old_id: int | None, stats: dict) -> None:
+def _copy_rows(store: Store, shard: Shard, old_id: int | None, stats: dict) -> None:
     c = store.conn
-    doc = shard.document
     if old_id is not None:
         remove_document_rows(store, old_id)
-    doc_id = c.execute(
-        "INSERT INTO documents (path, title, outlet, url, published, published_precision, published_source,"
-        " script, format, sha256, chars, text, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (doc.path, doc.title, doc.outlet, doc.url, doc.published, doc.published_precision, doc.published_source,
-         doc.script, doc.format, doc.sha256, len(doc.text), doc.text, _now()),
-    ).lastrowid
+    doc_id = store._document_row(shard.document)
     # Ids already stored (an export imported again, or a later part of the same file): those
     # events get the new mentions and are recomputed; the rest are new, numbered after max(id).
     stored = c.execute("SELECT s.rel, e.id FROM hz_shard.ev s JOIN main.events e ON e.uid = s.uid").fetchall()

@@ -46,8 +46,8 @@ from ..importers.structured import (
 )
 from ..models import Document
 from . import Store, prepare_candidates
-from .bulk_import import remove_document, write_chunk, write_chunk_merged, write_shard as copy_shard
-from .shard import write_shard
+from .bulk_import import copy_shard, remove_document, write_chunk, write_chunk_merged
+from .shard import build_shard
 
 SIDECAR = "corpus.json"
 _PUB = re.compile(r"\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2}))?)?")
@@ -312,7 +312,7 @@ def _work_chunk(records, name: str, fmt: str, path: str, mapping: dict, skip_bad
             records = unpack_lines(*records)
         chunk, bad = build_events_chunk(records, name, fmt, path, mapping, skip_bad, sha)
         if chunk and shard:
-            return {"shards": [write_shard(chunk, shard)], "bad": bad}
+            return {"shards": [build_shard(chunk, shard)], "bad": bad}
         return {"chunks": [chunk] if chunk else [], "bad": bad}
     except InputError as e:
         return {"error": str(e)}

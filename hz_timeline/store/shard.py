@@ -2,7 +2,7 @@
 
 A worker process parses a chunk (``importers.structured``) and writes its rows here, numbered
 from 0 (``rel``), instead of sending them back through a pipe. The single writer then ATTACHes
-the file and copies each table with one ``INSERT … SELECT`` (``bulk_import.write_shard``): the
+the file and copies each table with one ``INSERT … SELECT`` (``bulk_import.copy_shard``): the
 rows never become Python objects in the writer, which is what made the writer the bottleneck of
 a big structured import. A shard is a scratch file (no journal, no sync): if anything goes
 wrong it is simply built again.
@@ -47,7 +47,7 @@ class Shard:
     disputes: dict[str, tuple] = field(default_factory=dict)
 
 
-def write_shard(chunk: EventChunk, path: str) -> Shard:
+def build_shard(chunk: EventChunk, path: str) -> Shard:
     """Write ``chunk`` to a new shard file at ``path`` (replaced if it exists)."""
     if os.path.exists(path):
         os.unlink(path)
