@@ -350,7 +350,7 @@ def profile(ev: Event, kb: Knowledge | None = None) -> Profile:
     )
 
 
-def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None = None) -> Verdict:
+def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None = None, *, quiet: bool = False) -> Verdict:
     """Is ``cand`` the same real-world event as ``other`` (from another document)?
 
     Evidence: wording (character bigrams after script folding, dates removed), shared actors
@@ -358,59 +358,73 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
     a shared kind of action, and how precisely the dates agree. Compatible dates + enough evidence
     = same event; the same story with disjoint dates = a dispute. Every rule but near-identical
     wording needs shared actors, which is what lets the store look for candidates cheaply.
+
+    ``quiet``: a "none" verdict comes without its reasons. Merging compares each statement with
+    dozens of stored events and shows only the reasons of a match or a dispute, so it skips
+    formatting the others.
     """
     a = cand if isinstance(cand, Profile) else profile(cand, kb)
     b = other if isinstance(other, Profile) else profile(other, kb)
     overlap = a.start <= b.end and b.start <= a.end
-    if not overlap and not (a.key & b.key) and len(a.places & b.places) < 2:
-        return Verdict("none", 0.0, ("no shared actors, dates apart",))  # the common case, cheaply
-    inter = len(a.grams & b.grams)
-    text_sim = inter / (len(a.grams | b.grams) or 1)
-    contain = inter / (min(len(a.grams), len(b.grams)) or 1)
-    shared = sorted(a.key & b.key)
-    places = sorted(a.places & b.places)
+    shared_set = a.key & b.key
+    places_set = a.places & b.places
+    if not overlap and not shared_set and len(places_set) < 2:
+        return _APART  # the common case, cheaply
+    ga, gb = a.grams, b.grams
+    inter = len(ga & gb)
+    # |a ∪ b| without building the union
+    text_sim = inter / ((len(ga) + len(gb) - inter) or 1)
+    contain = inter / (min(len(ga), len(gb)) or 1)
+    n_places = len(places_set)
+    actors = bool(shared_set) or n_places >= 2
+    if not actors and text_sim < 0.3:
+        score = round(0.6 * text_sim + 0.15 * contain, 3)
+        return Verdict("none", score, () if quiet else (f"wording {text_sim:.2f}",))
     same_day = a.precision == b.precision == "day" and a.start == b.start and a.end == b.end
-    acts = sorted(a.actions & b.actions)
-    actors = bool(shared) or len(places) >= 2
+    score = round(min(1.0, 0.6 * text_sim + 0.15 * contain + 0.15 * min(len(shared_set), 2) + 0.05 * min(n_places, 2)
+                      + (0.1 if same_day else 0.0)), 3)
+    acts_set = a.actions & b.actions
     # A shared action alone is weak evidence unless the actors are specific (not in every story).
     common = a.common | b.common
-    specific = bool(set(shared) - common) or (len(places) >= 2 and bool(set(places) - common))
-    if not actors and text_sim < 0.3:
-        return Verdict("none", round(0.6 * text_sim + 0.15 * contain, 3), (f"wording {text_sim:.2f}",))
-    score = round(min(1.0, 0.6 * text_sim + 0.15 * contain + 0.15 * min(len(shared), 2) + 0.05 * min(len(places), 2)
-                      + (0.1 if same_day else 0.0)), 3)
-    reasons = [f"wording {text_sim:.2f} (containment {contain:.2f})"]
-    if shared:
-        reasons.append("shared actors: " + ", ".join(shared))
-    if places:
-        reasons.append("shared places: " + ", ".join(places))
-    if acts:
-        reasons.append("shared action: " + ", ".join(acts))
+    specific = bool(shared_set - common) or (n_places >= 2 and bool(places_set - common))
     # Both name their actors and none is shared: similar wording is then a similar event of
     # someone else (names are left out of the wording, so it can look identical).
     # Likewise two statements set in different places (both name one, none shared) tell of two
     # events, not one event with two dates.
-    elsewhere = bool(a.places) and bool(b.places) and not places
-    rival = (bool(a.key) and bool(b.key) and not shared) or elsewhere
+    elsewhere = bool(a.places) and bool(b.places) and not places_set
+    rival = (bool(a.key) and bool(b.key) and not shared_set) or elsewhere
+    relation, first = "none", None
     if overlap:
         rule = None
         if text_sim >= 0.3 and not rival:
             rule = "near-identical wording"
-        elif shared and text_sim >= 0.12:
+        elif shared_set and text_sim >= 0.12:
             rule = "same actors, similar wording"
-        elif same_day and shared:
+        elif same_day and shared_set:
             rule = f"same day {a.start}, same actors"
-        elif specific and acts and inter:
+        elif specific and acts_set and inter:
             rule = "same actors, same action"
-        elif len(places) >= 2 and text_sim >= 0.12 and contain >= 0.2:
+        elif n_places >= 2 and text_sim >= 0.12 and contain >= 0.2:
             rule = "same places, similar wording"
         if rule:
-            reasons.insert(0, f"{rule}; dates agree ({_span(a)} / {_span(b)})")
-            return Verdict("same", score, tuple(reasons))
-    elif not elsewhere and ((shared and text_sim >= 0.2) or (len(places) >= 2 and text_sim >= 0.3) or (specific and acts)):
-        reasons.insert(0, f"same story, incompatible dates: {_span(a)} vs {_span(b)}")
-        return Verdict("dispute", score, tuple(reasons))
-    return Verdict("none", score, tuple(reasons))
+            relation, first = "same", f"{rule}; dates agree ({_span(a)} / {_span(b)})"
+    elif not elsewhere and ((shared_set and text_sim >= 0.2) or (n_places >= 2 and text_sim >= 0.3) or (specific and acts_set)):
+        relation, first = "dispute", f"same story, incompatible dates: {_span(a)} vs {_span(b)}"
+    if quiet and relation == "none":
+        return Verdict("none", score, ())
+    reasons = [f"wording {text_sim:.2f} (containment {contain:.2f})"]
+    if shared_set:
+        reasons.append("shared actors: " + ", ".join(sorted(shared_set)))
+    if places_set:
+        reasons.append("shared places: " + ", ".join(sorted(places_set)))
+    if acts_set:
+        reasons.append("shared action: " + ", ".join(sorted(acts_set)))
+    if first:
+        reasons.insert(0, first)
+    return Verdict(relation, score, tuple(reasons))
+
+
+_APART = Verdict("none", 0.0, ("no shared actors, dates apart",))
 
 
 SKETCH_SIZE = 8

@@ -23,6 +23,7 @@ from ..models import DateSpan, Document, Entity, Event, Mention
 from ..text import fold_for_index
 from .queries import Filter, Queries
 from .schema import APP_ID, SCHEMA, SCHEMA_VERSION, inspect
+from .actors import ActorWindows
 from .sketches import SketchIndex
 
 __all__ = ["Store", "Filter", "StoreError"]
@@ -85,6 +86,8 @@ class Store(Queries):
         # instead of in every document's transaction; fts_pending remembers what is due.
         self.defer_index = False
         self.sketches = SketchIndex(conn)
+        self.actors = ActorWindows(conn, self.RECENT)
+        self._data_version: int | None = None  # PRAGMA data_version when the caches were last checked
         if state == "empty" and not readonly:
             self._create()
         elif not readonly:
@@ -105,7 +108,7 @@ class Store(Queries):
         have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
         try:
             # (the date indexes too: a bulk load drops them and rebuilds them at its end)
-            if not {"events_span_year", "events_order", "disputes_b", "sketch_keys", "fts_pending"} <= have:
+            if not {*self.BULK_INDEXES, "disputes_b", "sketch_keys", "fts_pending"} <= have:
                 with self.conn:
                     self.conn.executescript(SCHEMA)
                     if "event_sketch" in have:  # the first layout had no start: carry the values over
@@ -139,6 +142,7 @@ class Store(Queries):
             self._profiles.clear()
             self._ids.clear()
             self.sketches.rollback()
+            self.actors.forget()
             raise
         self.sketches.commit()
 
@@ -153,13 +157,15 @@ class Store(Queries):
 
     # ------------------------------------------------------------ bulk loads
 
-    BULK_INDEXES = ("events_order", "events_span_year")
+    # Indexes the app reads and an import does not: on event dates, and tags to events.
+    BULK_INDEXES = ("events_order", "events_span_year", "events_year", "event_tags_tag")
 
-    def drop_date_indexes(self) -> None:
-        """For a bulk load: drop the two indexes on event dates. Events arrive in no date order,
-        so every insert lands on a random page of each; building them once at the end sorts
-        instead (``restore_indexes``, also run by the next writer to open the store if the load
-        is killed). Queries work without them, only slower."""
+    def drop_bulk_indexes(self) -> None:
+        """For a bulk load: drop ``BULK_INDEXES``. Events arrive in no date order, so every
+        insert lands on a random page of each, and each document's commit writes those pages
+        out again; building them once at the end sorts instead (``restore_indexes``, also run by
+        the next writer to open the store if the load is killed). Queries work without them,
+        only slower."""
         try:
             with self.conn:
                 for name in self.BULK_INDEXES:
@@ -224,6 +230,7 @@ class Store(Queries):
         'events_new': n, 'events_merged': n}.
         """
         try:
+            self.check_caches()
             with self.transaction():
                 old = self.conn.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
                 if old and old["sha256"] == doc.sha256:
@@ -236,6 +243,26 @@ class Store(Queries):
                 return stats
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: {e}") from None
+
+    # ------------------------------------------------------------ merge caches
+
+    def check_caches(self) -> None:
+        """Drop the merge caches if another connection has written since they were last checked."""
+        v = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if v != self._data_version:
+            if self._data_version is not None:
+                self.forget_caches()
+            self._data_version = v
+
+    def forget_caches(self, sketches: bool = True) -> None:
+        """Something changed events without going through the merge caches (a bulk write, another
+        connection): drop what may describe them. ``sketches=False`` keeps the mirror of the
+        MinHash table, for writes that leave it alone."""
+        self._profiles.clear()
+        self._counts, self._counted = {}, -1
+        self.actors.forget()
+        if sketches:
+            self.sketches.forget()
 
     def remove_document(self, path: str) -> int:
         """Take a document and its mentions out; drop events left with no source. Returns mentions removed."""
@@ -311,7 +338,7 @@ class Store(Queries):
             theirs = self._profile(ev_id)
             if theirs is None:
                 continue
-            v = compare(mine, theirs)
+            v = compare(mine, theirs, quiet=True)
             if v.relation == "same" and (best is None or v.score > best[1].score):
                 best = (ev_id, v)
             elif v.relation == "dispute":
@@ -353,17 +380,10 @@ class Store(Queries):
         prove little. Wording: events sharing at least two of the eight MinHash values, looked up
         as the ``NEAR`` events on either side of the candidate's date for each value.
         """
-        c = self.conn
         ids: set[int] = set()
-        names = sorted({e.name for e in cand.entities} - common)
-        if names:
-            parts = " UNION ".join(
-                "SELECT * FROM (SELECT x.event_id FROM event_entities x WHERE x.entity_id ="
-                " (SELECT id FROM entities WHERE name = ?) ORDER BY x.event_id DESC LIMIT ?)" for _ in names)
-            args = [a for n in names for a in (n, self.RECENT)]
-            ids.update(r[0] for r in c.execute(
-                f"SELECT e.id FROM ({parts}) y JOIN events e ON e.id = y.event_id"
-                " ORDER BY abs(julianday(e.start) - julianday(?)) LIMIT ?", (*args, cand.start, self.POOL)))
+        ents = [i for i in (self._entity_id(n) for n in sorted({e.name for e in cand.entities} - common)) if i is not None]
+        if ents:
+            ids.update(self.actors.nearest(ents, cand.start, self.POOL))
         if hashes:
             # Two shared values of eight: Jaccard >= 0.5 is found 96% of the time, 0.3 three times in
             # four. A templated corpus makes some values very common: only the nearest in time count.
@@ -371,6 +391,16 @@ class Store(Queries):
             ids.update(sorted((ev for ev, n in seen.items() if n >= 2), key=lambda ev: -seen[ev])[: self.WORDING])
         # Never merge two statements of one document.
         return sorted(ids - exclude)
+
+    def _entity_id(self, name: str) -> int | None:
+        """Row id of an entity, if stored (unlike ``_name_id``, never creates one)."""
+        i = self._ids.get(("entities", name))
+        if i is None:
+            row = self.conn.execute("SELECT id FROM entities WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            i = self._ids[("entities", name)] = row[0]
+        return i
 
     PROFILE_CACHE = 200_000
 
@@ -417,7 +447,7 @@ class Store(Queries):
         ents: dict[str, str] = {}
         for e in cand.entities:
             ents.setdefault(e.name, e.type)
-        self._link(ev_id, ents, cand.tags)
+        self._link(ev_id, s.start, ents, cand.tags)
         c.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
         stored = replace(mine, common=frozenset())  # what _profile would compute from the stored rows
         self.sketches.add(ev_id, s.start, hashes, buffer=self.defer_index)
@@ -425,16 +455,18 @@ class Store(Queries):
             self._profiles[ev_id] = stored
         return ev_id
 
-    def _link(self, ev_id: int, ents: dict[str, str], tags) -> None:
+    def _link(self, ev_id: int, start: str, ents: dict[str, str], tags) -> None:
         c = self.conn
         if ents:
+            ent_ids = [self._name_id("entities", name, typ) for name, typ in ents.items()]
             c.executemany("INSERT OR IGNORE INTO event_entities (event_id, entity_id) VALUES (?, ?)",
-                          [(ev_id, self._name_id("entities", name, typ)) for name, typ in ents.items()])
+                          [(ev_id, i) for i in ent_ids])
+            self.actors.linked(ev_id, start, ent_ids)
         if tags:
             c.executemany("INSERT OR IGNORE INTO event_tags (event_id, tag_id) VALUES (?, ?)",
                           [(ev_id, self._name_id("tags", t)) for t in dict.fromkeys(tags)])
 
-    def _relink(self, ev_id: int, ents: dict[str, str], tags: list[str]) -> None:
+    def _relink(self, ev_id: int, start: str, ents: dict[str, str], tags: list[str]) -> None:
         """Make an event's entity and tag links these, touching only the links that change (a
         merge seldom brings a new name, and every link lives in two indexes)."""
         c = self.conn
@@ -444,8 +476,12 @@ class Store(Queries):
             have = {r[0] for r in c.execute(f"SELECT {col} FROM {link} WHERE event_id = ?", (ev_id,))}
             if have - want:
                 c.executemany(f"DELETE FROM {link} WHERE event_id = ? AND {col} = ?", [(ev_id, i) for i in have - want])
+                if table == "entities":
+                    self.actors.unlinked(ev_id, have - want)
             if want - have:
                 c.executemany(f"INSERT INTO {link} (event_id, {col}) VALUES (?, ?)", [(ev_id, i) for i in sorted(want - have)])
+                if table == "entities":
+                    self.actors.linked(ev_id, start, sorted(want - have))
 
     def _name_id(self, table: str, name: str, typ: str | None = None) -> int:
         """Row id of an entity or tag by name, created on first use (cached; the cache is
@@ -494,6 +530,7 @@ class Store(Queries):
             self.sketches.drop(ev_id)
             c.execute("DELETE FROM disputes WHERE event_a = ? OR event_b = ?", (ev_id, ev_id))
             c.execute("DELETE FROM events WHERE id = ?", (ev_id,))
+            self.actors.dropped(ev_id)
             return
         # Title and summary come from a complete statement (abstracts are often cut short).
         complete = [r for r in rows if _COMPLETE.search(r["quote"])]
@@ -503,7 +540,9 @@ class Store(Queries):
         best = min(rows, key=lambda r: (PRECISION_ORDER.get(r["precision"], 99), r["id"]))
         ents, tags = self._names(rows)
         n_sources = len({r["document_id"] for r in rows})
-        disputed = c.execute("SELECT 1 FROM disputes WHERE event_a = ? OR event_b = ? LIMIT 1", (ev_id, ev_id)).fetchone() is not None
+        # Two EXISTS, not one OR: SQLite answers an OR by collecting every match from both indexes first.
+        disputed = bool(c.execute("SELECT EXISTS (SELECT 1 FROM disputes WHERE event_a = ?)"
+                                  " OR EXISTS (SELECT 1 FROM disputes WHERE event_b = ?)", (ev_id, ev_id)).fetchone()[0])
         cur = c.execute('SELECT start, "end" FROM events WHERE id = ?', (ev_id,)).fetchone()
         if cur is not None and (cur[0], cur[1]) == (best["start"], best["end"]):
             # Dates unchanged (the usual merge): leave the three date indexes alone.
@@ -511,13 +550,14 @@ class Store(Queries):
                       " disputed=? WHERE id=?", (best["precision"], best["approx"], first["title"], first["quote"],
                                                  first["kind"], len(rows), n_sources, int(disputed), ev_id))
         else:
+            self.actors.moved(ev_id, best["start"])
             c.execute(
                 'UPDATE events SET start=?, "end"=?, year=?, precision=?, approx=?, title=?, summary=?, kind=?,'
                 " n_mentions=?, n_sources=?, disputed=? WHERE id=?",
                 (best["start"], best["end"], int(best["start"][:4]), best["precision"], best["approx"], first["title"],
                  first["quote"], first["kind"], len(rows), n_sources, int(disputed), ev_id),
             )
-        self._relink(ev_id, ents, tags)
+        self._relink(ev_id, best["start"], ents, tags)
         self.sketches.update(ev_id, best["start"], [h for _, h in added] if added is not None else None,
                              lambda: sketch(self._profile(ev_id).grams))
         if added and old_profile is not None and len(rows) <= PROFILE_QUOTES:
@@ -567,8 +607,10 @@ class Store(Queries):
             body = self._index_body(ev_id)
             if body is not None:
                 c.execute("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", (ev_id, body))
-                if not self.sketches.buffered(ev_id) and not c.execute(
-                        "SELECT 1 FROM sketch_keys WHERE event_id = ? LIMIT 1", (ev_id,)).fetchone():
+                has = self.sketches.buffered(ev_id) or self.sketches.stored(ev_id)
+                if has is None:
+                    has = c.execute("SELECT 1 FROM sketch_keys WHERE event_id = ? LIMIT 1", (ev_id,)).fetchone()
+                if not has:
                     # buffered values lost with an interrupted import (or never computed)
                     start = c.execute("SELECT start FROM events WHERE id = ?", (ev_id,)).fetchone()[0]
                     self.sketches.add(ev_id, start, sketch(self._profile(ev_id).grams), buffer=False)

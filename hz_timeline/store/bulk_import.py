@@ -45,6 +45,7 @@ def remove_document_rows(store: Store, doc_id: int) -> int:
     """Inside a transaction: drop a document and its mentions; events left without a mention go
     in bulk, the others are recomputed. Returns the number of mentions removed."""
     c = store.conn
+    store.forget_caches()  # links, sketch values and events go in bulk below
     events = [r[0] for r in c.execute(
         "SELECT DISTINCT event_id FROM mentions WHERE document_id = ? AND event_id IS NOT NULL", (doc_id,))]
     n = c.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,)).rowcount
@@ -98,6 +99,7 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
         return stats
     if old:
         remove_document_rows(store, old[0])
+    store.forget_caches(sketches=False)  # events and links are written in bulk below
     doc_id = store._document_row(doc)
     uids = list(dict.fromkeys(row[0] for row in chunk.rows))
     existing = _ids(c, "events", "uid", uids)
@@ -187,6 +189,7 @@ def _copy_rows(store: Store, shard: Shard, old_id: int | None, stats: dict) -> N
     c = store.conn
     if old_id is not None:
         remove_document_rows(store, old_id)
+    store.forget_caches(sketches=False)  # events and links are copied in bulk below
     doc_id = store._document_row(shard.document)
     # Ids already stored (an export imported again, or a later part of the same file): those
     # events get the new mentions and are recomputed; the rest are new, numbered after max(id).

@@ -53,7 +53,8 @@ SIDECAR = "corpus.json"
 _PUB = re.compile(r"\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2}))?)?")
 NEWS_BATCH = 64  # news-dump articles sent to a worker at once
 FILE_BATCH = 16  # plain files sent to a worker at once
-BULK_MIN = 50_000  # structured events in one file that make a bulk load (Store.drop_date_indexes)
+BULK_MIN = 50_000  # events coming in that make a bulk load (Store.drop_bulk_indexes)
+TEXT_PER_EVENT = 200  # bytes of article text per event found, to foresee a bulk load (~15 per 3 KB article)
 PARENT_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}  # read here, split into work units
 
 
@@ -388,12 +389,13 @@ def import_paths(
     ropts = opts.read_options()
     mapping = dict(opts.mapping)
     files = expand(paths)
-    total_bytes = 0
+    sizes = []
     for f, _, _ in files:
         try:
-            total_bytes += f.stat().st_size
+            sizes.append((f, f.stat().st_size))
         except OSError:
             pass
+    total_bytes = sum(s for _, s in sizes)
     jobs = max(1, opts.jobs)
     # Search-index rows are written in batches, not in every document's transaction (see Store.flush_index).
     store.defer_index = True
@@ -404,17 +406,21 @@ def import_paths(
     # connection would carry it as memory).
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
     store.conn.execute(f"PRAGMA cache_size={min(int(cache), -131072)}")
+    # Merging looks up MinHash values for every statement: from memory while the import runs.
+    store.sketches.mirror()
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) if jobs > 1 else _Inline()
     window = jobs * 3
     scratch_dir: list[str] = []
     bulk: list[bool] = []
 
-    def big_file(records: int) -> None:
-        """A structured file of ``records`` events: a bulk load when it outweighs the store."""
-        if not bulk and records >= BULK_MIN and not opts.merge:
+    def big_file(records: int, structured: bool = False) -> None:
+        """``records`` events are coming (a structured file, or foreseen in articles): a bulk
+        load when they are many and outweigh the store (not for ``--merge``, which merges
+        structured events one by one like articles' and keeps the indexes)."""
+        if not bulk and records >= BULK_MIN and not (structured and opts.merge):
             stored = store.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
             if records >= stored:
-                store.drop_date_indexes()
+                store.drop_bulk_indexes()
                 bulk.append(True)
 
     def scratch() -> str:
@@ -457,6 +463,7 @@ def import_paths(
             drain(window)
 
     try:
+        big_file(sum(s for f, s in sizes if f.suffix.lower() not in PARENT_SUFFIXES) // TEXT_PER_EVENT)
         for f, shown, meta in files:
             report.files += 1
             try:
@@ -497,6 +504,7 @@ def import_paths(
         # Also after an error or Ctrl-C: what was imported becomes searchable (a second Ctrl-C
         # leaves the rest pending; the next import or writer finishes it).
         gc.unfreeze()
+        store.sketches.forget()
         for d in scratch_dir:
             shutil.rmtree(d, ignore_errors=True)
         if bulk:
@@ -540,7 +548,7 @@ def _clean_scratch() -> None:
 
 def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOptions, mapping: dict,
                      state: _FileState, report: ImportReport, scratch: Callable[[], str] | None = None,
-                     big_file: Callable[[int], None] | None = None) -> list:
+                     big_file: Callable[..., None] | None = None) -> list:
     """Read a dump or structured file here and cut it into work units (article batches, event chunks).
     Units whose documents are unchanged are counted as skipped and not sent at all."""
     try:
@@ -569,7 +577,7 @@ def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOp
             if not parts:
                 raise InputError(f"{shown}: no events in this {fmt} file")
             if big_file:
-                big_file(len(records))
+                big_file(len(records), structured=True)
             units = []
             share = max(1, len(data) // len(parts))
             for k, g in enumerate(parts, 1):
@@ -586,6 +594,8 @@ def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOp
         if fmt in ("news-jsonl", "news-json"):
             res = ReadResult(format=fmt, sha256="")
             _news(text, shown, mapping, ropts.skip_bad, res, fmt)
+            if big_file:
+                big_file(len(data) // TEXT_PER_EVENT)
             report.bad.extend(res.bad)
             state.bad_paths |= res.bad_paths
             todo = []

@@ -63,9 +63,12 @@ CREATE TABLE IF NOT EXISTS event_tags (
     event_id INTEGER NOT NULL REFERENCES events(id), tag_id INTEGER NOT NULL REFERENCES tags(id),
     PRIMARY KEY (event_id, tag_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS event_tags_tag ON event_tags (tag_id, event_id);
+-- A rowid table: disputes are appended as found; the pair's uniqueness lives in a small index
+-- (two ints per entry) instead of ordering the long reasons by pair, which made every insert
+-- land on a random page of the whole table. (Stores made before keep their WITHOUT ROWID table.)
 CREATE TABLE IF NOT EXISTS disputes (
     event_a INTEGER NOT NULL REFERENCES events(id), event_b INTEGER NOT NULL REFERENCES events(id),
-    reason TEXT NOT NULL, PRIMARY KEY (event_a, event_b)) WITHOUT ROWID;
+    reason TEXT NOT NULL, UNIQUE (event_a, event_b));
 CREATE INDEX IF NOT EXISTS disputes_b ON disputes (event_b);
 -- MinHash values of each event's wording with the event's start, to find near-identical statements
 -- nearest in time with a bounded index range scan per value (importers.events.sketch)
