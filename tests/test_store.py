@@ -111,6 +111,28 @@ def test_dispute_links_incompatible_dates(tmp_path):
         assert "incompatible dates" in ev["disputes"][0]["reason"]
 
 
+@pytest.mark.parametrize("layout", ["rowid", "without rowid (stores made before)"])
+def test_disputes_are_kept_once_per_pair_in_either_table_layout(tmp_path, layout):
+    a = doc("a.txt", "2020年,杭州开始接触中昊芯英,请团队来杭州落地。")
+    b = doc("b.txt", "2024年,杭州开始接触中昊芯英,请团队来杭州落地发展。")
+    c = doc("c.txt", "2024年,杭州开始接触中昊芯英,请团队来杭州落地发展壮大。")
+    with Store(tmp_path / "e.db") as s:
+        if layout != "rowid":
+            with s.conn:
+                s.conn.execute("DROP TABLE disputes")
+                s.conn.execute("CREATE TABLE disputes (event_a INTEGER NOT NULL REFERENCES events(id), event_b INTEGER"
+                               " NOT NULL REFERENCES events(id), reason TEXT NOT NULL, PRIMARY KEY (event_a, event_b))"
+                               " WITHOUT ROWID")
+                s.conn.execute("CREATE INDEX disputes_b ON disputes (event_b)")
+        for d, start, end in ((a, "2020-01-01", "2020-12-31"), (b, "2024-01-01", "2024-12-31"), (c, "2024-01-01", "2024-12-31")):
+            s.add_document(d, [cand(d, d.text, start, end, entities=("中昊芯英",))], [])
+        # c merges into b's event, which is disputed by a's already: still one pair
+        assert [tuple(r) for r in s.conn.execute("SELECT event_a, event_b FROM disputes")] == [(1, 2)]
+        with pytest.raises(sqlite3.IntegrityError):
+            s.conn.execute("INSERT INTO disputes (event_a, event_b, reason) VALUES (1, 2, 'again')")
+        assert s.event(s.page(Filter())[0]["uid"])["disputes"]
+
+
 def test_reimport_unchanged_skips_and_changed_replaces(tmp_path):
     a = doc("a.txt", "2014年,杭州提出数字经济。")
     with Store(tmp_path / "e.db") as s:
