@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 import json
 import re
 from pathlib import Path
@@ -246,6 +247,7 @@ _SENT_END = re.compile(r"[。！？!?；;\n]")
 _ASCII_BEFORE = set("0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./_-%#@=&?+\\")
 _DIGITS = set("0123456789０１２３４５６７８９")
 _CN_NUM_CHARS = set("〇零○一二三四五六七八九十两兩百千万萬")
+_NUM_CHARS = _DIGITS | _CN_NUM_CHARS
 _AFTER_NUMBER_REJECT = set("0123456789０１２３４５６７８９%％‰")
 _DURATION_AFTER_YEAR = ("多", "余", "餘", "之久", "历史", "歷史", "的历史", "的歷史", "光阴", "光陰", "时间", "時間")
 _FUTURE_BEFORE = ("将于", "將於", "定于", "定於", "拟于", "擬於", "计划于", "計劃於", "预计于", "預計於", "将在", "將在", "即将", "即將", "将", "將")
@@ -460,6 +462,7 @@ def _mpart_span(part: str, y: int, m: int):
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of a short token; the same ones recur
 def _split_range(tok: str, unit: str):
     """'2015-2020年' -> (2015, 2020); '10日' -> (10, None)."""
     body = tok.rstrip(unit + "份号號日")
@@ -470,11 +473,19 @@ def _split_range(tok: str, unit: str):
     return _num(body), None
 
 
-def _resolve_date(comp: dict, ctx: _Ctx, pos: int, text: str) -> _Span | None:
+_COMP_GROUPS = ("y", "m", "d", "wd", "part", "fest", "fsuf", "week", "sw", "suf")
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of a short phrase; the same ones recur
+def _components(t: str) -> tuple | None:
+    """A date phrase split by ``_COMP``: its groups in the order of ``_COMP_GROUPS``, or None."""
+    m = _COMP.fullmatch(t)
+    return None if m is None else m.group(*_COMP_GROUPS)
+
+
+def _resolve_date(comp: tuple, ctx: _Ctx, pos: int, text: str) -> _Span | None:
     ref = ctx.ref
-    y_tok, m_tok, d_tok = comp["y"], comp["m"], comp["d"]
-    part, fest, fsuf, week, sw, suf, wd = (comp["part"], comp["fest"], comp["fsuf"], comp["week"], comp["sw"],
-                                           comp["suf"], comp["wd"])
+    y_tok, m_tok, d_tok, wd, part, fest, fsuf, week, sw, suf = comp
     if fsuf and not fest:
         suf, fsuf = fsuf, None
     res = "explicit"
@@ -963,13 +974,16 @@ def _reject(kind: str, t: str, text: str, s: int, e: int) -> bool:
 
 _IDIOM_AFTER = ("怀胎", "懷胎")
 _PERIODIC_BEFORE = ("每年的", "每月的", "每年", "每月", "每个月", "每個月", "每周", "每週", "每逢", "逐年", "历年", "歷年", "往年", "每届", "每屆")
+_PERIODIC_LAST = frozenset(w[-1] for w in _PERIODIC_BEFORE)
+_DAY_MARK = re.compile("[日号號]")
 
 
 def _reject_date(t: str, text: str, s: int, e: int, prev: str, nxt: str) -> bool:
-    if text[max(0, s - 3):s].endswith(_PERIODIC_BEFORE):
+    # A periodic word (每年…) would end with prev; few characters end one, so most phrases skip the look.
+    if prev in _PERIODIC_LAST and s > 0 and text[max(0, s - 3):s].endswith(_PERIODIC_BEFORE):
         return True
     # bare day / bare month made only of one number: be careful
-    if t[-1] in "日号號" and len(t) <= 3 and t[0] in _DIGITS | _CN_NUM_CHARS and "月" not in t:
+    if t[-1] in "日号號" and len(t) <= 3 and t[0] in _NUM_CHARS and "月" not in t:
         # bare "13日": digits only, not "一日" (one day), not a count or a product
         if t[0] in _CN_NUM_CHARS:
             return True
@@ -977,13 +991,13 @@ def _reject_date(t: str, text: str, s: int, e: int, prev: str, nxt: str) -> bool
             return True
         if prev in "每个個第前后後近数數几幾" or text.startswith(("均", "内", "內", "游", "遊", "元", "以上", "以下", "线", "線"), e):
             return True
-    if "月" in t and t[0] in _DIGITS | _CN_NUM_CHARS and "年" not in t and not re.search("[日号號]", t):
+    if "月" in t and t[0] in _NUM_CHARS and "年" not in t and not _DAY_MARK.search(t):
         # bare month
         if prev in "个個每几幾数數这這那半两兩第多上下近前后後头頭":
             return True
         if t[0] in _CN_NUM_CHARS and (text.startswith(("之内", "之內", "内", "內", "多", "余", "餘", "一次", "有余"), e)):
             return True
-    if "年" in t[:6] and t[0] in _DIGITS | _CN_NUM_CHARS:
+    if "年" in t[:6] and t[0] in _NUM_CHARS:
         i = t.index("年")
         if text.startswith(_DURATION_AFTER_YEAR, s + i + 1) and i + 1 == len(t.rstrip("前后後左右")):
             return True
@@ -1002,6 +1016,9 @@ def _reject_date(t: str, text: str, s: int, e: int, prev: str, nxt: str) -> bool
 
 _PREFIX_ASOF = ("截至到", "截止到", "截至", "截止")
 _PREFIX_APPROX = ("大约在", "大约是", "大約在", "大概在", "大约", "大約", "大概", "约在", "約在", "约", "約")
+# The prefixes by their last character, in their order: a prefix ends just before the phrase.
+_ASOF_BY_LAST = {c: tuple(p for p in _PREFIX_ASOF if p[-1] == c) for c in {p[-1] for p in _PREFIX_ASOF}}
+_APPROX_BY_LAST = {c: tuple(p for p in _PREFIX_APPROX if p[-1] == c) for c in {p[-1] for p in _PREFIX_APPROX}}
 
 
 def find_dates(text: str, ref: _dt.date | None = None, ref_precision: str = "day") -> list[TimeExpression]:
@@ -1044,10 +1061,9 @@ def _find(text: str, ref: _dt.date | None, ref_label: str | None) -> list[TimeEx
         sp = None
         try:
             if kind == "date":
-                cm = _COMP.fullmatch(t)
-                if cm is None:
+                comp = _components(t)
+                if comp is None:
                     continue
-                comp = cm.groupdict()
                 # a range right side "至12日" inherits from the left side
                 ctx.inherit = None
                 if out and kinds[-1] in ("date", "iso") and spans[-1].start is not None and \
@@ -1073,20 +1089,22 @@ def _find(text: str, ref: _dt.date | None, ref_label: str | None) -> list[TimeEx
             sp = None
         if sp is None:
             continue
-        # prefixes: 截至 (as of), 约 (approximately)
-        for p in _PREFIX_ASOF:
-            if kind in ("date", "iso") and text.startswith(p, s - len(p)) and s - len(p) >= 0:
-                if not out or out[-1].end_char <= s - len(p):
-                    s -= len(p)
-                    sp.why = (sp.why + "; " if sp.why else "") + "as of"
-                break
-        else:
-            for p in _PREFIX_APPROX:
-                if kind in ("date", "iso", "decade") and s - len(p) >= 0 and text.startswith(p, s - len(p)):
+        # prefixes: 截至 (as of), 约 (approximately); only those ending with the character before
+        # the phrase can be there.
+        if s:
+            for p in _ASOF_BY_LAST.get(text[s - 1], ()):
+                if kind in ("date", "iso") and text.startswith(p, s - len(p)) and s - len(p) >= 0:
                     if not out or out[-1].end_char <= s - len(p):
                         s -= len(p)
-                        sp.approx = True
+                        sp.why = (sp.why + "; " if sp.why else "") + "as of"
                     break
+            else:
+                for p in _APPROX_BY_LAST.get(text[s - 1], ()):
+                    if kind in ("date", "iso", "decade") and s - len(p) >= 0 and text.startswith(p, s - len(p)):
+                        if not out or out[-1].end_char <= s - len(p):
+                            s -= len(p)
+                            sp.approx = True
+                        break
         # merge "A 至 B" into one range
         if kind in ("date", "iso") and out and kinds[-1] in ("date", "iso") and sp.start is not None and \
                 spans[-1].start is not None and _CONNECTOR.match(text[out[-1].end_char:s]) and \

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import StoreError
-from ..importers.events import Profile, Verdict, compare, profile, same_statement, sketch
+from ..importers.events import Profile, Verdict, compare, profile, profiles, same_statement, sketch
 from ..models import DateSpan, Document, Entity, Event, Mention
 from ..text import fold_for_index
 from .queries import Filter, Queries
@@ -43,11 +43,7 @@ _COMPLETE = re.compile(r"[。！？!?…」』”\"]\s*$")
 def prepare_candidates(candidates: list[Event]) -> list[tuple[Profile, list[int]]]:
     """Each candidate's merge profile and MinHash sketch: pure functions of the candidate, so an
     import worker computes them and the single writer does not."""
-    out = []
-    for cand in candidates:
-        p = profile(cand)
-        out.append((p, sketch(p.grams)))
-    return out
+    return [(p, sketch(p.grams)) for p in profiles(candidates)]
 
 
 def _now() -> str:
