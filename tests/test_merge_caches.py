@@ -1,6 +1,7 @@
 """The in-memory look-ups behind merging (the MinHash mirror in store/sketches.py, the actor
 windows in store/actors.py) answer exactly what the tables would, through every kind of change;
-what drops them; the quiet compare; and a big article import as a bulk load."""
+what drops them; the quiet compare; the verdicts a merge keeps; and a big article import as a
+bulk load."""
 
 from __future__ import annotations
 
@@ -256,3 +257,41 @@ def test_a_big_article_import_is_a_bulk_load_with_the_same_result(tmp_path, monk
     with Store(bulk) as s:
         import_paths(s, [str(extra)], progress=lambda p: seen.append(set(Store.BULK_INDEXES) & _indexes(bulk)))
     assert seen and all(x == set(Store.BULK_INDEXES) for x in seen)
+
+
+# ---------------------------------------------------------------- verdicts of a merge
+
+
+def _verdicts_by_compare(mine, pool, profiles):
+    """What Store._match decided before it judged without reasons: compare every stored event."""
+    best, disputes = None, []
+    for ev_id in pool:
+        v = compare(mine, profiles[ev_id], quiet=True)
+        if v.relation == "same" and (best is None or v.score > best[1].score):
+            best = (ev_id, v)
+        elif v.relation == "dispute":
+            disputes.append((ev_id, v))
+    return best, sorted(disputes, key=lambda d: -d[1].score)[:3]
+
+
+@settings(max_examples=150, deadline=None)
+@given(_profiles(), st.lists(_profiles(), max_size=10), _names)
+def test_a_merge_keeps_the_verdicts_compare_gives_with_their_reasons(mine, stored, common):
+    """``_match`` formats reasons only for the match and the disputes it keeps, and compares
+    interned copies of the profiles: the same choice, ties included, and the same verdicts."""
+    from dataclasses import replace
+    from hz_timeline.models import Event
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d, Store(Path(d) / "m.db") as s:
+        pool = list(range(1, len(stored) + 1))
+        profiles = dict(zip(pool, stored))
+        s._profiles = dict(profiles)
+        s._common = lambda cand: common
+        s._candidate_pool = lambda *a: pool
+        cand = Event("ev-x", mine.start, mine.end, mine.precision, "t", "s", "past", (), (), ())
+        target, verdict, disputes, used = s._match(cand, mine, [], set(), [])
+    assert used == replace(mine, common=common)
+    best, want = _verdicts_by_compare(used, pool, profiles)
+    assert (target, verdict) == (best if best else (None, None))
+    assert disputes == want

@@ -462,11 +462,26 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
     """
     a = cand if isinstance(cand, Profile) else profile(cand, kb)
     b = other if isinstance(other, Profile) else profile(other, kb)
+    j = judge(a, b)
+    if j is None:
+        return _APART
+    relation, score, _ = j
+    if quiet and relation == "none":
+        return Verdict("none", score, ())
+    return Verdict(relation, score, reasons(a, b, j))
+
+
+def judge(a: Profile, b: Profile) -> tuple[str, float, tuple] | None:
+    """``compare`` of two profiles without formatting its reasons: (relation, score, what
+    ``reasons`` formats), or None for the verdict "dates apart, nothing shared" (score 0).
+
+    Merging compares each statement with dozens of stored events, most of them unrelated, and
+    keeps one match and a few disputes: only those need their reasons (``reasons``)."""
     overlap = a.start <= b.end and b.start <= a.end
     shared_set = a.key & b.key
     places_set = a.places & b.places
     if not overlap and not shared_set and len(places_set) < 2:
-        return _APART  # the common case, cheaply
+        return None  # the common case, cheaply
     ga, gb = a.grams, b.grams
     inter = len(ga & gb)
     # |a ∪ b| without building the union
@@ -475,8 +490,7 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
     n_places = len(places_set)
     actors = bool(shared_set) or n_places >= 2
     if not actors and text_sim < 0.3:
-        score = round(0.6 * text_sim + 0.15 * contain, 3)
-        return Verdict("none", score, () if quiet else (f"wording {text_sim:.2f}",))
+        return "none", round(0.6 * text_sim + 0.15 * contain, 3), (text_sim,)
     same_day = a.precision == b.precision == "day" and a.start == b.start and a.end == b.end
     score = round(min(1.0, 0.6 * text_sim + 0.15 * contain + 0.15 * min(len(shared_set), 2) + 0.05 * min(n_places, 2)
                       + (0.1 if same_day else 0.0)), 3)
@@ -490,9 +504,8 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
     # events, not one event with two dates.
     elsewhere = bool(a.places) and bool(b.places) and not places_set
     rival = (bool(a.key) and bool(b.key) and not shared_set) or elsewhere
-    relation, first = "none", None
+    relation, rule = "none", None
     if overlap:
-        rule = None
         if text_sim >= 0.3 and not rival:
             rule = "near-identical wording"
         elif shared_set and text_sim >= 0.12:
@@ -504,21 +517,32 @@ def compare(cand: Event | Profile, other: Event | Profile, kb: Knowledge | None 
         elif n_places >= 2 and text_sim >= 0.12 and contain >= 0.2:
             rule = "same places, similar wording"
         if rule:
-            relation, first = "same", f"{rule}; dates agree ({_span(a)} / {_span(b)})"
+            relation = "same"
     elif not elsewhere and ((shared_set and text_sim >= 0.2) or (n_places >= 2 and text_sim >= 0.3) or (specific and acts_set)):
-        relation, first = "dispute", f"same story, incompatible dates: {_span(a)} vs {_span(b)}"
-    if quiet and relation == "none":
-        return Verdict("none", score, ())
-    reasons = [f"wording {text_sim:.2f} (containment {contain:.2f})"]
+        relation = "dispute"
+    return relation, score, (text_sim, contain, shared_set, places_set, acts_set, rule)
+
+
+def reasons(a: Profile, b: Profile, judged: tuple[str, float, tuple] | None) -> tuple[str, ...]:
+    """The reasons of ``compare(a, b)``, given ``judged == judge(a, b)``."""
+    if judged is None:
+        return _APART.reasons
+    relation, _, why = judged
+    if len(why) == 1:
+        return (f"wording {why[0]:.2f}",)
+    text_sim, contain, shared_set, places_set, acts_set, rule = why
+    out = [f"wording {text_sim:.2f} (containment {contain:.2f})"]
     if shared_set:
-        reasons.append("shared actors: " + ", ".join(sorted(shared_set)))
+        out.append("shared actors: " + ", ".join(sorted(shared_set)))
     if places_set:
-        reasons.append("shared places: " + ", ".join(sorted(places_set)))
+        out.append("shared places: " + ", ".join(sorted(places_set)))
     if acts_set:
-        reasons.append("shared action: " + ", ".join(sorted(acts_set)))
-    if first:
-        reasons.insert(0, first)
-    return Verdict(relation, score, tuple(reasons))
+        out.append("shared action: " + ", ".join(sorted(acts_set)))
+    if relation == "same":
+        out.insert(0, f"{rule}; dates agree ({_span(a)} / {_span(b)})")
+    elif relation == "dispute":
+        out.insert(0, f"same story, incompatible dates: {_span(a)} vs {_span(b)}")
+    return tuple(out)
 
 
 _APART = Verdict("none", 0.0, ("no shared actors, dates apart",))

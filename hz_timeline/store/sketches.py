@@ -68,10 +68,14 @@ class SketchIndex:
         if self._stored is None:
             return
         have = self._rows.setdefault(ev, [])
+        keys: dict[str, int] = {}  # start -> _key(start, ev): an event's rows share one start
         try:
             for h, start in rows:
                 if (h, start) not in have:  # INSERT OR IGNORE
-                    insort(self._stored.setdefault(h, []), _key(start, ev))
+                    k = keys.get(start)
+                    if k is None:
+                        k = keys[start] = _key(start, ev)
+                    insort(self._stored.setdefault(h, []), k)
                     have.append((h, start))
                     self._size += 1
         except ValueError:
@@ -83,11 +87,15 @@ class SketchIndex:
         if self._stored is None:
             return
         have = self._rows.get(ev, [])
+        keys: dict[str, int] = {}  # as in _mirror_add
         for h, start in rows:
             if (h, start) in have:
                 have.remove((h, start))
                 lst = self._stored[h]
-                lst.pop(bisect_left(lst, _key(start, ev)))
+                k = keys.get(start)
+                if k is None:
+                    k = keys[start] = _key(start, ev)
+                lst.pop(bisect_left(lst, k))
                 if not lst:
                     del self._stored[h]
                 self._size -= 1
@@ -102,31 +110,34 @@ class SketchIndex:
         seen: dict[int, int] = {}
         if not hashes:
             return seen
+        # Stored rows, then buffered ones, counted together: one count in the same first-seen order.
+        keys: list[int] = []
+        if self._stored is not None or self._by_hash:
+            k0, near = _key(start, 0), self.NEAR
         if self._stored is not None:
             # The rows the query below would return, in its order: per value the NEAR from
             # ``start`` on, ascending, then the NEAR before it, descending.
-            keys: list[int] = []
-            k0, near = _key(start, 0), self.NEAR
             for h in hashes:
                 lst = self._stored.get(h)
                 if lst:
                     i = bisect_left(lst, k0)
                     keys += lst[i: i + near]
                     keys += lst[max(0, i - near): i][::-1]
-            # Counting in C keeps the first-seen order, which ranks ties for the caller.
-            seen.update(Counter([k & _EV_MASK for k in keys]))
         else:
             self._query(hashes, start, seen)
         if self._by_hash:
-            keys = []
-            k0, near = _key(start, 0), self.NEAR
             for h in hashes:
                 lst = self._by_hash.get(h)
                 if lst:
                     i = bisect_left(lst, k0)
                     keys += lst[max(0, i - near): i + near]
-            for ev, n in Counter([k & _EV_MASK for k in keys]).items():
-                seen[ev] = seen.get(ev, 0) + n
+        if not keys:
+            return seen
+        if not seen:
+            # Counting in C keeps the first-seen order, which ranks ties for the caller.
+            return Counter([k & _EV_MASK for k in keys])
+        for ev, n in Counter([k & _EV_MASK for k in keys]).items():
+            seen[ev] = seen.get(ev, 0) + n
         return seen
 
     def _query(self, hashes: list[int], start: str, seen: dict[int, int]) -> None:
@@ -224,15 +235,17 @@ class SketchIndex:
 
     def _put(self, ev: int, start: str, hashes: list[int]) -> None:
         self._of[ev] = (start, list(hashes))
+        k = _key(start, ev) if hashes else 0
         for h in hashes:
-            insort(self._by_hash.setdefault(h, []), _key(start, ev))
+            insort(self._by_hash.setdefault(h, []), k)
         self._txn.add(ev)
 
     def _remove(self, ev: int) -> None:
         start, hashes = self._of.pop(ev)
+        k = _key(start, ev) if hashes else 0
         for h in hashes:
             lst = self._by_hash[h]
-            lst.pop(bisect_left(lst, _key(start, ev)))
+            lst.pop(bisect_left(lst, k))
             if not lst:
                 del self._by_hash[h]
         self._txn.add(ev)
