@@ -139,7 +139,7 @@ def test_bulk_load_drops_the_date_indexes_and_builds_them_again(tmp_path, monkey
         assert seen[-1] == set(Store.BULK_INDEXES)
     # A bulk load killed before its end: the next writer to open the store builds them again.
     with Store(db) as store:
-        store.drop_date_indexes()
+        store.drop_bulk_indexes()
     assert not set(Store.BULK_INDEXES) & _indexes(db)
     Store(db).close()
     assert set(Store.BULK_INDEXES) <= _indexes(db)
