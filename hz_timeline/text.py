@@ -44,7 +44,11 @@ def fold(text: str) -> str:
     """Traditional → simplified, full-width → half-width (NFKC), lower case."""
     if not text:
         return ""
-    s = to_simplified(text)
+    return fold_converted(to_simplified(text))
+
+
+def fold_converted(s: str) -> str:
+    """``fold`` of a text already converted to simplified script (``to_simplified``)."""
     for wide, narrow in _FULL_WIDTH:
         if wide in s:
             s = s.replace(wide, narrow)
@@ -99,6 +103,43 @@ def split_cjk(folded: str) -> str:
 
 def fold_for_index(text: str) -> str:
     return split_cjk(fold(text))
+
+
+# Code point ranges without a character that NFKC composes with the character before it (the
+# second half of a canonical pair that is not a combining mark: a few Indic, Sinhala, Tibetan,
+# Myanmar, Balinese vowel signs, Hangul vowels and final consonants; the tests check these
+# ranges against the Unicode database). Latin to Arabic; punctuation and symbols; CJK radicals,
+# punctuation, kana, bopomofo, ideographs; compatibility ideographs and forms; half and full
+# width forms; the supplementary ideographs.
+_ALONE_STARTERS = ((0x0000, 0x08FF), (0x2000, 0x2BFF), (0x2E80, 0xA4CF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
+                   (0xFF00, 0xFFEF), (0x20000, 0x3134F))
+UNSURE = "\ue001"  # what FoldSpaced gives for a character it can't fold on its own
+
+
+def _alone(c: str) -> bool:
+    """Whether NFKC treats ``c`` the same wherever it stands: its decomposition starts with a
+    starter (a character of combining class 0) that composes with nothing before it. Then
+    nothing before ``c`` can combine with it or be reordered past it, and what follows is the
+    same kind of character, so NFKC of a string of them is the NFKC of each one joined."""
+    first = ord(unicodedata.normalize("NFKD", c)[0])
+    return any(lo <= first <= hi for lo, hi in _ALONE_STARTERS) and not unicodedata.combining(chr(first))
+
+
+class FoldSpaced(dict):
+    """``str.translate`` table doing ``split_cjk(fold(…))`` but for the OpenCC step and the
+    collapsing of spaces, one character at a time: a character → its NFKC form, case-folded,
+    CJK characters between spaces. That is only right for characters NFKC treats the same
+    wherever they stand (nearly all Chinese text: ideographs, punctuation, ASCII, full-width
+    forms); any other → ``UNSURE``, and the caller folds that text as a whole. ``keep``: a
+    character that stays itself (a separator). Filled on first sight of each character."""
+
+    def __init__(self, keep: str = ""):
+        super().__init__({ord(k): k for k in keep})
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        out = self[code] = unicodedata.normalize("NFKC", c).casefold().translate(_SPACED) if _alone(c) else UNSURE
+        return out
 
 
 def script_of(text: str) -> str:

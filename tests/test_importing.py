@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,8 @@ from hz_timeline.errors import UsageError
 from hz_timeline.export import export
 from hz_timeline.store import Filter, Store
 from hz_timeline.store.importing import ImportOptions, import_paths
+
+from helpers import kill_when
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import write_corpus, write_events_jsonl  # noqa: E402
@@ -231,18 +231,7 @@ def test_sigkill_mid_import_then_rerun_finishes_consistently(tmp_path):
     env = {**os.environ, "HZ_TIMELINE_DB": ""}
     proc = subprocess.Popen([EXE, "import", str(corpus), "--db", str(db)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if db.exists() and _counts(db)[0] >= 5:
-                    break
-            except sqlite3.Error:
-                pass
-            time.sleep(0.02)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    kill_when(proc, lambda: db.exists() and _counts(db)[0] >= 5)
     got = _counts(db)
     assert 0 < got[0] < want[0], "the import should have been killed mid-way"
     c = sqlite3.connect(db)

@@ -23,6 +23,7 @@ from hz_timeline.store.sketches import SketchIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import write_corpus  # noqa: E402
+from helpers import index_names as _indexes  # noqa: E402
 
 
 # ---------------------------------------------------------------- MinHash mirror
@@ -222,14 +223,6 @@ def _state(db: Path) -> tuple:
         return (c.execute('SELECT uid, start, "end", title, n_mentions, disputed FROM events ORDER BY uid').fetchall(),
                 c.execute("SELECT e.uid, f.body FROM events_fts f JOIN events e ON e.id = f.rowid ORDER BY 1").fetchall(),
                 c.execute("SELECT count(*) FROM disputes").fetchone())
-    finally:
-        c.close()
-
-
-def _indexes(db: Path) -> set[str]:
-    c = sqlite3.connect(db)
-    try:
-        return {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     finally:
         c.close()
 

@@ -17,6 +17,8 @@ from hz_timeline.store.bulk_import import copy_shard, write_chunk
 from hz_timeline.store.importing import ImportOptions, import_paths
 from hz_timeline.store.shard import build_shard
 
+from helpers import index_names as _indexes
+
 TABLES = {
     "events": 'SELECT uid, start, "end", year, precision, approx, title, summary, kind, n_mentions, n_sources,'
               " disputed FROM events ORDER BY uid",
@@ -110,12 +112,6 @@ def test_changed_chunk_imported_again_through_shards(tmp_path):
     assert not [p for p in Path(tmp_path).iterdir() if p.suffix == ".db" and p.name != "e.db"]
 
 
-def _indexes(db: Path) -> set[str]:
-    c = sqlite3.connect(db)
-    try:
-        return {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    finally:
-        c.close()
 
 
 def test_bulk_load_drops_the_date_indexes_and_builds_them_again(tmp_path, monkeypatch):
@@ -162,11 +158,11 @@ def _split_cjk_by_substitution(folded: str) -> str:
     return re.sub(r"\s+", " ", runs.sub(lambda m: " " + " ".join(m.group()) + " ", folded)).strip()
 
 
-def test_split_cjk_and_fold_many_match_the_substitution_they_replace():
+def test_split_cjk_and_index_bodies_match_the_substitution_they_replace():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from hz_timeline.importers.structured import fold_many
+    from hz_timeline.importers.structured import index_bodies
     from hz_timeline.text import fold, split_cjk
 
     @settings(max_examples=400, deadline=None)
@@ -174,7 +170,7 @@ def test_split_cjk_and_fold_many_match_the_substitution_they_replace():
     def check(texts):
         for t in texts:
             assert split_cjk(t) == _split_cjk_by_substitution(t)
-        assert fold_many(texts) == [_split_cjk_by_substitution(fold(t)) for t in texts]
+        assert index_bodies(texts) == [_split_cjk_by_substitution(fold(t)) for t in texts]
 
     check()
     assert split_cjk("杭州ＡＩ大会2025年") == "杭 州 ＡＩ 大 会 2025 年"

@@ -57,25 +57,32 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 def decode(data: bytes, name: str) -> str:
     """Decode bytes to text or raise InputError naming the file."""
+    return decode_where(data, name)[0]
+
+
+def decode_where(data: bytes, name: str) -> tuple[str, int | None]:
+    """``decode``, and where in ``data`` the text starts when it was decoded as UTF-8 (0, or 3
+    after a BOM; None for any other encoding): the text is then ``data[start:]`` byte for byte,
+    and a caller may work on those bytes instead (``structured.jsonl_groups``)."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             text = data[3:].decode("utf-8")
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: has a UTF-8 BOM but is not valid UTF-8 (byte {e.start + 3})") from None
         _looks_binary(text, name)
-        return text
+        return text, 3
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: has a UTF-16 BOM but is not valid UTF-16 (byte {e.start})") from None
         _looks_binary(text, name)
-        return text
+        return text, None
     if b"\x00" in data[:4096]:
         text16 = _utf16_without_bom(data)
         if text16 is not None and not _BAD.search(text16[:4096]):
             _looks_binary(text16, name)
-            return text16
+            return text16, None
         raise InputError(f"{name}: looks like a binary file (NUL bytes), not text")
     try:
         text = data.decode("utf-8")
@@ -83,7 +90,7 @@ def decode(data: bytes, name: str) -> str:
         pass
     else:
         _looks_binary(text, name)
-        return text
+        return text, 0
     candidates = []
     for enc in ("gb18030", "big5"):
         try:
@@ -100,4 +107,4 @@ def decode(data: bytes, name: str) -> str:
     if n >= 20 and score < 0.15:
         raise InputError(f"{name}: cannot be decoded as UTF-8, UTF-16, GB18030/GBK or Big5 (the best guess, {enc}, gives mojibake)")
     _looks_binary(text, name)
-    return text
+    return text, None

@@ -23,12 +23,13 @@ import io
 import re
 from calendar import monthrange
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import orjson
 
 from ..errors import InputError
 from ..models import KINDS, PRECISIONS, DateSpan, Document, Entity, Event, Mention
-from ..text import fold, fold_for_index, script_of, space_cjk
+from ..text import UNSURE, FoldSpaced, fold_converted, fold_for_index, script_of, split_cjk, to_simplified
 
 FORMAT_ID = "hz-timeline/events"
 CHUNK_SIZE = 10_000
@@ -44,7 +45,7 @@ class BadRecord(ValueError):
 class EventChunk:
     """One transaction's worth of structured events, with the document that holds their quotes.
 
-    ``rows`` are compact tuples (cheap to send between processes), one per event:
+    ``rows`` are compact lists (cheap to send between processes), one per event:
     (id, start, end, precision, title, summary, kind, entities ((name, type), ...), tags (...),
     mentions ((start_char, end_char, quote, time_text, time_start, time_end, start, end,
     precision, resolution, explanation), ...), n_sources, folded search-index body, entities and
@@ -132,14 +133,14 @@ def _text(v, key: str, default: str = "") -> str:
     return v
 
 
-def _entities(v) -> tuple[Entity, ...]:
+def _entities(v) -> tuple[tuple[str, str], ...]:
     if v in (None, ""):
         return ()
     if isinstance(v, str):
         v = [x for x in _LIST_SPLIT.split(v.strip()) if x]
     if not isinstance(v, list):
         raise BadRecord("entities must be a list")
-    out: dict[str, Entity] = {}
+    out: dict[str, tuple[str, str]] = {}
     for e in v:
         if isinstance(e, dict):
             name, typ = e.get("name"), e.get("type") or "other"
@@ -153,7 +154,7 @@ def _entities(v) -> tuple[Entity, ...]:
         if not isinstance(name, str) or not name.strip() or not isinstance(typ, str):
             raise BadRecord("an entity has no name")
         typ = typ.strip() or "other"  # types are kept as given (org, person, place, product, event, ...)
-        out.setdefault(name.strip(), Entity(name.strip(), typ))
+        out.setdefault(name.strip(), (name.strip(), typ))
     return tuple(out.values())
 
 
@@ -171,8 +172,7 @@ def content_id(start: str, end: str, title: str, summary: str) -> str:
     return "ev-" + hashlib.sha1(f"{start}|{end}|{title}|{summary}".encode()).hexdigest()[:12]
 
 
-@dataclass
-class _Raw:
+class _Raw(NamedTuple):
     """An event as read, before its mentions are placed in a chunk text."""
 
     id: str
@@ -182,15 +182,19 @@ class _Raw:
     title: str
     summary: str
     kind: str
-    entities: tuple
+    entities: tuple  # (name, type), ...
     tags: tuple
-    mentions: list  # of dicts: quote, time_text, start, end, precision, resolution, origin
+    mentions: list  # (quote, time_text, start, end, precision, resolution, origin, document), ...
     disputes: tuple
     n_sources: int
 
 
 def parse_event(obj, mapping: dict[str, str] | None = None, origin: str = "") -> _Raw:
     """One event record (export record, JSONL line or CSV row as a dict) → _Raw."""
+    if not mapping and type(obj) is dict:
+        raw = _parse_plain(obj, origin)
+        if raw is not None:
+            return raw
     if not isinstance(obj, dict):
         raise BadRecord("expected a JSON object (an event)")
     if mapping:
@@ -243,14 +247,12 @@ def parse_event(obj, mapping: dict[str, str] | None = None, origin: str = "") ->
                     where += f" «{_text(m.get('document_title'), 'document_title')}»"
                 if m.get("published"):
                     where += f" published {_text(m.get('published'), 'published')}"
-            mentions.append({"quote": quote, "time_text": _text(m.get("time_text"), "time_text") or time_text,
-                             "start": ms, "end": me, "precision": mp, "resolution": res, "origin": where or origin,
-                             "document": doc})
+            mentions.append((quote, _text(m.get("time_text"), "time_text") or time_text, ms, me, mp, res,
+                             where or origin, doc))
     else:
         source = _text(obj.get("source"), "source")
-        mentions.append({"quote": summary, "time_text": _text(obj.get("time_text"), "time_text") or time_text,
-                         "start": start, "end": end, "precision": precision, "resolution": "explicit",
-                         "origin": source or origin, "document": source})
+        mentions.append((summary, _text(obj.get("time_text"), "time_text") or time_text, start, end, precision,
+                         "explicit", source or origin, source))
     disputes = obj.get("disputes") or ()
     if not isinstance(disputes, (list, tuple)):
         raise BadRecord("disputes must be a list")
@@ -260,71 +262,223 @@ def parse_event(obj, mapping: dict[str, str] | None = None, origin: str = "") ->
             dis.append((d["event"], _text(d.get("reason"), "reason")))
         elif isinstance(d, str):
             dis.append((d, ""))
-    n_sources = len({m["document"] for m in mentions if m["document"]}) or 1
+    n_sources = len({m[7] for m in mentions if m[7]}) or 1
     return _Raw(str(ev_id), start, end, precision, title, summary, kind, _entities(obj.get("entities")),
                 _tags(obj.get("tags")), mentions, tuple(dis), n_sources)
+
+
+_DATES: dict[tuple, tuple[str, str, str, str]] = {}
+# One string for each entity name and tag seen: the same few thousand come again and again, and
+# SQLite is then given the UTF-8 of each once (Python keeps it with the string).
+_NAMES: dict[str, str] = {}
+
+
+def _dates_of(start: str, end, precision) -> tuple[str, str, str, str] | None:
+    """``_dates`` of a record with this non-empty start string, end and precision as given, and
+    the time text they make; None where ``_dates`` raises. Cached: a file has a few thousand
+    distinct dates for a million events."""
+    key = (start, end, precision)
+    try:
+        got = _DATES.get(key)
+    except TypeError:  # an end or precision that is a list or an object
+        return None
+    if got is None:
+        try:
+            s0, e1, p = _dates({"start": start, "end": end, "precision": precision})
+        except BadRecord:
+            return None
+        tt = s0 if s0 == e1 else f"{s0}..{e1}"
+        if p in ("year", "month"):
+            tt = s0[: 4 if p == "year" else 7]
+        if len(_DATES) >= 100_000:
+            _DATES.clear()
+        got = _DATES[key] = (s0, e1, p, tt)
+    return got
+
+
+def _parse_plain(obj: dict, origin: str, no: int | None = None) -> _Raw | None:
+    """``parse_event`` of a record in the plain shape our export writes (each value of the type
+    it should have, an id, at least one mention, entities as objects) with fewer checks and
+    calls; the same result. None for anything else: ``parse_event`` then reads the record the
+    long way, and names what is wrong with it. With ``no``, the origin is ``origin:no``
+    (made only if a mention needs it)."""
+    get = obj.get
+    start, raw_end, raw_precision = get("start"), get("end"), get("precision")
+    if type(start) is not str or not start:
+        return None
+    raw_start = start
+    dates = _dates_of(start, raw_end, raw_precision)
+    title, summary, ev_id, raw_mentions = get("title"), get("summary"), get("id"), get("mentions")
+    if (dates is None or type(title) is not str or type(summary) is not str or type(ev_id) is not str or not ev_id
+            or type(raw_mentions) is not list or not raw_mentions):
+        return None
+    start, end, precision, time_text = dates
+    title = title.strip()
+    if not title:
+        return None
+    summary = summary.strip() or title
+    kind = get("kind") or "past"
+    if kind not in KINDS:
+        return None
+    mentions = []
+    for m in raw_mentions:
+        if type(m) is not dict:
+            return None
+        mget = m.get
+        quote, tt, res, doc = mget("quote"), mget("time_text"), mget("resolution") or "explicit", mget("document")
+        if type(quote) is not str or type(res) is not str or not (tt is None or type(tt) is str):
+            return None
+        if not quote or quote.isspace() or quote == summary:
+            quote = summary  # (one string where there were two: SQLite is given its UTF-8 once)
+        ms, me, mp = start, end, precision
+        m_start = mget("start")
+        if m_start and not (m_start == raw_start and mget("end") == raw_end and mget("precision") == raw_precision):
+            if type(m_start) is not str:
+                return None
+            m_dates = _dates_of(m_start, mget("end"), mget("precision"))
+            if m_dates is None:
+                return None
+            ms, me, mp, _ = m_dates
+        where = ""
+        if doc is None:
+            doc = ""
+        elif type(doc) is not str:
+            return None
+        elif doc:
+            where = doc
+            a, b = mget("start_char"), mget("end_char")
+            if isinstance(a, int) and isinstance(b, int):
+                where += f" [{a}:{b}]"
+            dt = mget("document_title")
+            if dt:
+                if type(dt) is not str:
+                    return None
+                where += f" «{dt}»"
+            pub = mget("published")
+            if pub:
+                if type(pub) is not str:
+                    return None
+                where += f" published {pub}"
+        if not where and no is not None:
+            origin, no = f"{origin}:{no}", None
+        mentions.append((quote, tt or time_text, ms, me, mp, res, where or origin, doc))
+    disputes = get("disputes") or ()
+    dis = ()
+    if disputes:
+        if type(disputes) is not list:
+            return None
+        try:
+            dis = tuple((d["event"], _text(d.get("reason"), "reason")) if isinstance(d, dict) else (d, "")
+                        for d in disputes
+                        if (isinstance(d, dict) and isinstance(d.get("event"), str)) or isinstance(d, str))
+        except BadRecord:
+            return None
+    if len(_NAMES) > 200_000:
+        _NAMES.clear()
+    names = _NAMES
+    ents = get("entities")
+    entities = ()
+    if ents is not None:
+        if type(ents) is not list:
+            return None
+        named: dict[str, tuple[str, str]] = {}
+        for e in ents:
+            if type(e) is not dict:
+                return None
+            name, typ = e.get("name"), e.get("type") or "other"
+            if type(name) is not str or type(typ) is not str:
+                return None
+            name = name.strip()
+            if not name:
+                return None
+            if name not in named:
+                named[name] = (names.setdefault(name, name), typ.strip() or "other")
+        entities = tuple(named.values())
+    tags = get("tags")
+    if tags is None:
+        tags = ()
+    elif type(tags) is not list:
+        return None
+    elif len(tags) == 1 and type(tags[0]) is str:
+        t = tags[0].strip()
+        tags = (names.setdefault(t, t),) if t else ()
+    else:
+        if not all(type(t) is str for t in tags):
+            return None
+        tags = tuple(dict.fromkeys(names.setdefault(t, t) for t in (t.strip() for t in tags) if t))
+    n_sources = 1 if len(mentions) == 1 else len({m[7] for m in mentions if m[7]}) or 1
+    return _Raw(ev_id, start, end, precision, title, summary, kind, entities, tags, mentions, dis, n_sources)
 
 
 def build_chunk(raws: list[_Raw], path: str, fmt: str, sha: str, first: int, last: int,
                 title: str | None = None) -> EventChunk:
     """Place the mentions' quotes one per line in a synthetic document; rewrite offsets to it."""
-    parts: list[str] = []
+    quotes: list[str] = []
     pos = 0
-    rows: list[tuple] = []
+    rows: list[list] = []
     bodies: list[str] = []
     aliases = _aliases_by_name()
-    for r in raws:
+    # The same entity and tag lists come again and again: what is made of each (the names and
+    # aliases that end a search-index body, the JSON the mentions table keeps) is made once.
+    by_ents: dict[tuple, tuple[str, str]] = {}
+    tags_json: dict[tuple, str] = {}
+    dumps = json.dumps
+    for uid, start, end, precision, ev_title, summary, kind, ents, tags, raw_mentions, _, n_sources in raws:
         mentions = []
-        for m in r.mentions:
-            quote, tt = m["quote"], m["time_text"]
+        for quote, tt, ms, me, mp, res, where, _ in raw_mentions:
             k = quote.find(tt) if tt else -1
             if k < 0 and tt:
                 quote = f"{tt} {quote}"
                 k = 0
-            a, b = pos, pos + len(quote)
-            ts, te = (a + k, a + k + len(tt)) if k >= 0 else (a, a)
-            why = f"imported from {m['origin']}" if m["origin"] else "imported as given"
-            mentions.append((a, b, quote, tt, ts, te, m["start"], m["end"], m["precision"], m["resolution"], why))
-            parts.append(quote)
-            parts.append("\n")
+            b = pos + len(quote)
+            ts, te = (pos + k, pos + k + len(tt)) if k >= 0 else (pos, pos)
+            mentions.append((pos, b, quote, tt, ts, te, ms, me, mp, res,
+                             f"imported from {where}" if where else "imported as given"))
+            quotes.append(quote)
             pos = b + 1
-        names = [e.name for e in r.entities]
-        bodies.append(" ".join([r.title, *(m[2] for m in mentions), *names, *(a for n in names for a in aliases.get(n, ()))]))
-        rows.append((r.id, r.start, r.end, r.precision, r.title, r.summary, r.kind,
-                     tuple((e.name, e.type) for e in r.entities), r.tags, tuple(mentions), r.n_sources))
-    folded = fold_many(bodies)
-    # The same entity and tag lists come again and again: encode each distinct one once.
-    ents_json: dict[tuple, str] = {}
-    tags_json: dict[tuple, str] = {}
-    dumps = json.dumps
-    out = []
-    for row, f in zip(rows, folded):
-        ej = ents_json.get(row[7])
-        if ej is None:
-            ej = ents_json[row[7]] = dumps([list(e) for e in row[7]], ensure_ascii=False)
-        tj = tags_json.get(row[8])
+        e = by_ents.get(ents)
+        if e is None:
+            names = [n for n, _ in ents]
+            names += [a for n in names for a in aliases.get(n, ())]
+            e = by_ents[ents] = (" " + " ".join(names) if names else "",
+                                 dumps([list(x) for x in ents], ensure_ascii=False))
+        tj = tags_json.get(tags)
         if tj is None:
-            tj = tags_json[row[8]] = dumps(list(row[8]), ensure_ascii=False)
-        out.append(row + (f, ej, tj))
-    rows = out
-    text = "".join(parts)
+            tj = tags_json[tags] = dumps(list(tags), ensure_ascii=False)
+        said = mentions[0][2] if len(mentions) == 1 else " ".join([m[2] for m in mentions])
+        bodies.append(f"{ev_title} {said}{e[0]}" if mentions else f"{ev_title}{e[0]}")
+        rows.append([uid, start, end, precision, ev_title, summary, kind, ents, tags, tuple(mentions), n_sources,
+                     None, e[1], tj])
+    for row, folded in zip(rows, index_bodies(bodies)):
+        row[11] = folded
+    text = "\n".join(quotes) + "\n" if quotes else ""
     doc = Document(path=path, text=text, sha256=sha, title=title or path, published=None, published_source="none",
                    script=script_of(text), format=fmt)
     return EventChunk(doc, rows, first, last, {r.id: r.disputes for r in raws if r.disputes})
 
 
 _SEP = "\ue000"  # private use: not whitespace (\x1f is, to re), untouched by NFKC and OpenCC
+_FOLD = FoldSpaced(keep=_SEP)
 
 
-def fold_many(bodies: list[str]) -> list[str]:
-    """``fold_for_index`` of many strings at once: one OpenCC/NFKC pass over all of them, and
-    CJK runs spaced per run rather than per character (same result, several times faster)."""
+def index_bodies(bodies: list[str]) -> list[str]:
+    """``fold_for_index`` of many strings at once: one OpenCC pass over all of them, then NFKC,
+    case folding and CJK spacing in one ``str.translate`` (``text.FoldSpaced``; a string with a
+    character that can't be folded on its own is folded as a whole instead): same result,
+    several times faster."""
     if not bodies:
         return []
-    folded = fold(_SEP.join(b.replace(_SEP, " ") for b in bodies))
-    out = [" ".join(p.split()) for p in space_cjk(folded).split(_SEP)]
-    if len(out) != len(bodies):  # a folding that ate a separator: do it one by one
+    simplified = to_simplified(_SEP.join(b.replace(_SEP, " ") for b in bodies))
+    folded = simplified.translate(_FOLD)
+    parts = folded.split(_SEP)
+    if len(parts) != len(bodies):  # a conversion that ate a separator: do it one by one
         return [fold_for_index(b) for b in bodies]
+    out = [" ".join(p.split()) for p in parts]
+    if UNSURE in folded:
+        whole = simplified.split(_SEP)
+        for i, p in enumerate(out):
+            if UNSURE in p:
+                out[i] = split_cjk(fold_converted(whole[i]))
     return out
 
 
@@ -343,7 +497,10 @@ def chunk_path(display: str, k: int, total: int) -> str:
     return display if total == 1 else f"{display}#part{k}"
 
 
-def chunk_sha(raw_texts: list[str]) -> str:
+def chunk_sha(raw_texts: list[str] | list[bytes]) -> str:
+    """The identity of a chunk: its records' texts (bytes: UTF-8) joined by \\x1e."""
+    if raw_texts and isinstance(raw_texts[0], bytes):
+        return hashlib.sha256(b"\x1e".join(raw_texts)).hexdigest()
     return hashlib.sha256("\x1e".join(raw_texts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -360,18 +517,73 @@ def split_records(text: str, name: str, fmt: str) -> list[tuple[int, str, object
     raise ValueError(fmt)
 
 
-def pack_lines(records: list) -> tuple[str, list[int]] | None:
-    """A group of JSONL records as (their lines joined by \\x1e, their line numbers): one string
-    is far cheaper to send to a worker than thousands of tuples. None for other formats. The
-    joined text is also what ``chunk_sha`` hashes, and \\x1e can't occur inside a line (it ends
-    one, to ``str.splitlines``), so ``unpack_lines`` gets the records back exactly."""
+@dataclass(frozen=True)
+class PackedLines:
+    """A group of JSONL records as one string (their lines joined by ``sep``) and their line
+    numbers: one string is far cheaper to send to a worker than thousands of tuples.
+
+    Made from text (``pack_lines``: joined by \\x1e, which ends a line to ``str.splitlines`` so
+    can't occur inside one) or, for a plain UTF-8 file, straight from its bytes (``jsonl_groups``:
+    the \\n-separated lines as they are in the file, never decoded in the parent)."""
+
+    joined: str | bytes
+    numbers: list[int] | range
+    sep: str | bytes = "\x1e"
+
+    def records(self) -> list[tuple[int, str | bytes, None]]:
+        """The records back exactly, as ``split_records`` gives them (bytes lines stay bytes)."""
+        return [(no, line, None) for no, line in zip(self.numbers, self.joined.split(self.sep))]
+
+    def sha(self) -> str:
+        """``chunk_sha`` of the records."""
+        if isinstance(self.joined, bytes):
+            # (UTF-8 text without \x1e, so this is the encoding chunk_sha hashes)
+            return hashlib.sha256(self.joined.replace(self.sep, b"\x1e")).hexdigest()
+        return chunk_sha([self.joined])
+
+
+def pack_lines(records: list) -> PackedLines | None:
+    """A group of JSONL records from ``split_records`` packed for a worker; None for other formats."""
     if not records or records[0][2] is not None:
         return None
-    return "\x1e".join(r[1] for r in records), [r[0] for r in records]
+    return PackedLines("\x1e".join(r[1] for r in records), [r[0] for r in records])
 
 
-def unpack_lines(joined: str, numbers: list[int]) -> list[tuple[int, str, None]]:
-    return [(no, line, None) for no, line in zip(numbers, joined.split("\x1e"))]
+# Characters other than \n that end a line to str.splitlines: a file with none of them is cut into
+# the same lines by bytes.find(b"\n"). (The one-byte ones are looked for in the bytes, faster.)
+_OTHER_BREAKS = b"\r\x0b\x0c\x1c\x1d\x1e", "\x85\u2028\u2029"
+
+
+def jsonl_groups(data: bytes, start: int, text: str, size: int) -> list[PackedLines] | None:
+    """``split_records`` of a JSONL file cut into groups of ``size`` and packed, without splitting
+    the decoded text into a million strings and encoding them again to send them: the groups are
+    slices of ``data``, the file's bytes, whose UTF-8 decoding from ``start`` is ``text``
+    (``encoding.decode_where``). Only for the plain layout every JSON Lines writer produces,
+    which gives the same records: \\n line ends and no other line break, and every line (but an
+    empty last one) starting with "{" (so none is blank). None when the file is laid out
+    otherwise: the caller then splits ``text``."""
+    if any(bytes((c,)) in data for c in _OTHER_BREAKS[0]) or any(c in text for c in _OTHER_BREAKS[1]):
+        return None
+    out: list[PackedLines] = []
+    find = data.find
+    end = len(data)
+    pos = a = start
+    no = n = 0
+    while pos < end:
+        if data[pos] != 0x7B:  # "{"
+            return None
+        j = find(b"\n", pos)
+        if j < 0:
+            j = end
+        no += 1
+        n += 1
+        pos = j + 1
+        if n == size:
+            out.append(PackedLines(data[a:j], range(no - n + 1, no + 1), b"\n"))
+            n, a = 0, pos
+    if n:
+        out.append(PackedLines(data[a:min(pos - 1, end)], range(no - n + 1, no + 1), b"\n"))
+    return out
 
 
 def groups(records: list, size: int) -> list[list]:
@@ -383,8 +595,9 @@ def build_events_chunk(records: list, name: str, fmt: str, path: str, mapping: d
     """Parse one group of records into a chunk. Bad records raise InputError (file and line),
     or with ``skip_bad`` are left out and described in the returned messages. ``sha``: the
     records' ``chunk_sha`` when the caller has it already."""
-    good: list[tuple[int, _Raw]] = []
+    good: list[_Raw] = []
     bad: list[str] = []
+    plain = not mapping
     for no, raw_text, obj in records:
         try:
             if obj is None:
@@ -394,7 +607,8 @@ def build_events_chunk(records: list, name: str, fmt: str, path: str, mapping: d
                     raise BadRecord(f"malformed JSON ({str(e).split(':')[0]})") from None
             if isinstance(obj, BadRecord):
                 raise obj
-            good.append((no, parse_event(obj, mapping, origin=f"{name}:{no}")))
+            raw = _parse_plain(obj, name, no) if plain and type(obj) is dict else None
+            good.append(raw or parse_event(obj, mapping, origin=f"{name}:{no}"))
         except BadRecord as e:
             msg = f"{name}: event {no}: {e}" if fmt == "events-json" else f"{name}:{no}: {e}"
             if not skip_bad:
@@ -405,7 +619,7 @@ def build_events_chunk(records: list, name: str, fmt: str, path: str, mapping: d
     # The chunk's identity is all of its records, good or bad: a fixed bad line re-imports the chunk.
     sha = sha or chunk_sha([t for _, t, _ in records])
     first, last = records[0][0], records[-1][0]
-    chunk = build_chunk([r for _, r in good], path, fmt, sha, first, last, title=f"{name} ({fmt}, {first}–{last})")
+    chunk = build_chunk(good, path, fmt, sha, first, last, title=f"{name} ({fmt}, {first}–{last})")
     return chunk, bad
 
 

@@ -7,6 +7,7 @@ was before that document. Queries live in ``queries``; the search index text in 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -23,8 +24,8 @@ from ..importers.events import Profile, Verdict, judge, profile, profiles, reaso
 from ..models import DateSpan, Document, Entity, Event, Mention
 from ..text import fold_for_index
 from .queries import Filter, Queries
-from .schema import APP_ID, SCHEMA, SCHEMA_VERSION, inspect
 from .actors import ActorWindows
+from .schema import APP_ID, SCHEMA, SCHEMA_VERSION, UID_INDEX, inspect, uid_inline
 from .sketches import SketchIndex
 
 __all__ = ["Store", "Filter", "StoreError"]
@@ -99,6 +100,10 @@ class Store(Queries):
         # A bulk import sets this: search-index rows are then written in batches (flush_index)
         # instead of in every document's transaction; fts_pending remembers what is due.
         self.defer_index = False
+        # While a bulk load has dropped the index on event ids: every stored id -> its event
+        # (drop_bulk_indexes), and the database's data_version it was read at (None: read it again).
+        self._uid_map: dict[str, int] | None = None
+        self._uid_version: int | None = None
         self.sketches = SketchIndex(conn)
         self.actors = ActorWindows(conn, self.RECENT)
         self._data_version: int | None = None  # PRAGMA data_version when the caches were last checked
@@ -117,28 +122,51 @@ class Store(Queries):
             raise StoreError(f"{self.path}: {e}") from None
 
     def _upgrade(self) -> None:
-        """Add what a same-version database may lack (tables and indexes added later); every
-        statement is IF NOT EXISTS. Index rows left pending by an interrupted import are written."""
+        """Add what a same-version database may lack (tables and indexes added later, and the
+        indexes a bulk load killed before its end had dropped); every statement is IF NOT EXISTS.
+        Such a load's search-index settings are put back, and index rows left pending by an
+        interrupted import are written."""
         have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
         try:
-            # (the date indexes too: a bulk load drops them and rebuilds them at its end)
-            if not {*self.BULK_INDEXES, "disputes_b", "sketch_keys", "fts_pending"} <= have:
+            # (the bulk-load indexes too: a bulk load drops them and rebuilds them at its end)
+            if not {*self.BULK_INDEXES[:-1], "disputes_b", "sketch_keys", "fts_pending"} <= have or (
+                    "events_uid" not in have and not uid_inline(self.conn)):
                 with self.conn:
-                    self.conn.executescript(SCHEMA)
+                    self._build_indexes()
                     if "event_sketch" in have:  # the first layout had no start: carry the values over
                         self.conn.execute("INSERT OR IGNORE INTO sketch_keys (hash, start, event_id) SELECT s.hash,"
                                           " e.start, s.event_id FROM event_sketch s JOIN events e ON e.id = s.event_id")
                         self.conn.execute("DROP TABLE event_sketch")
+            if self.conn.execute("SELECT 1 FROM events_fts_config WHERE k = 'automerge' AND v = 0").fetchone():
+                with self.conn:
+                    self._fts_automerge(self.FTS_AUTOMERGE)
             if self.conn.execute("SELECT 1 FROM fts_pending LIMIT 1").fetchone():
                 self.flush_index()
-        except sqlite3.OperationalError:
-            pass  # locked or read-only: the database still works without the newer tables
+        except (sqlite3.OperationalError, sqlite3.IntegrityError):
+            # locked or read-only (or, after a bug, ids that are not unique): the database still
+            # works without the newer tables and indexes
+            pass
+
+    def _build_indexes(self) -> None:
+        """Create whatever table or index of the schema is missing (every statement is IF NOT
+        EXISTS), the unique index on event ids too unless the table has its own. SQLite may
+        sort for an index in helper threads: the time of a bulk load's last step halves."""
+        c = self.conn
+        threads = c.execute("PRAGMA threads").fetchone()[0]
+        c.execute(f"PRAGMA threads = {max(threads, min(4, os.cpu_count() or 1))}")
+        try:
+            c.executescript(SCHEMA)
+            if not uid_inline(c):
+                c.execute(UID_INDEX)
+        finally:
+            c.execute(f"PRAGMA threads = {threads}")
 
     def _create(self) -> None:
         self._pragmas()
         try:
             with self.conn:
                 self.conn.executescript(SCHEMA)
+                self.conn.execute(UID_INDEX)
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                     [("app", APP_ID), ("schema_version", str(SCHEMA_VERSION)), ("created_at", _now())],
@@ -151,12 +179,15 @@ class Store(Queries):
         """One write transaction; on rollback the caches that may describe rolled-back rows go."""
         try:
             with self.conn:
+                if self._uid_map is not None:
+                    self._uid_map_current()
                 yield self.conn
         except BaseException:
             self._profiles.clear()
             self._ids.clear()
             self.sketches.rollback()
             self.actors.forget()
+            self._uid_version = None  # the map may hold what was rolled back
             raise
         self.sketches.commit()
 
@@ -171,27 +202,125 @@ class Store(Queries):
 
     # ------------------------------------------------------------ bulk loads
 
-    # Indexes the app reads and an import does not: on event dates, and tags to events.
-    BULK_INDEXES = ("events_order", "events_span_year", "events_year", "event_tags_tag")
+    # Indexes the app reads and an import does not (on event dates, and tags to events), and last
+    # the unique one on event ids, which a bulk load replaces by a map in memory.
+    BULK_INDEXES = ("events_order", "events_span_year", "events_year", "event_tags_tag", "events_uid")
+    FTS_AUTOMERGE = 4  # FTS5's default
 
     def drop_bulk_indexes(self) -> None:
-        """For a bulk load: drop ``BULK_INDEXES``. Events arrive in no date order, so every
+        """For a bulk load: drop ``BULK_INDEXES``. Events arrive in no date or id order, so every
         insert lands on a random page of each, and each document's commit writes those pages
         out again; building them once at the end sorts instead (``restore_indexes``, also run by
         the next writer to open the store if the load is killed). Queries work without them,
-        only slower."""
+        only slower.
+
+        Event ids stay unique, and cheap to look up for the writer (``event_ids``): a dict in this
+        process maps every stored id to its event. Temporary triggers on ``events`` report each
+        insert and delete to it (an insert of an id already there fails, as it would with the
+        index); every transaction takes the write lock first and reads the map again if another
+        connection has written since, or if the last transaction rolled back. A database whose
+        ids are unique by an inline constraint (the first layout) keeps it: only the other
+        indexes go."""
+        c = self.conn
         try:
-            with self.conn:
-                for name in self.BULK_INDEXES:
-                    self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+            with c:
+                for name in self.BULK_INDEXES[:-1]:
+                    c.execute(f"DROP INDEX IF EXISTS {name}")
+                # FTS5 merges the search index's segments a little after every transaction; the load
+                # ends by merging them all into one (after_import), which makes those steps wasted
+                # work (a tenth of the writer's): none meanwhile (restore_indexes, _upgrade).
+                self._fts_automerge(0)
+            if uid_inline(c) or self._uid_map is not None:
+                return
+            self._uid_map, self._uid_version = {}, None
+            # The dict's own methods, called straight from SQL (a million inserts: no Python code
+            # in between): setdefault gives back the id already there, which must be the new one.
+            c.create_function("hz_uid_set", 2, self._uid_map.setdefault)
+            c.create_function("hz_uid_pop", 2, self._uid_map.pop)
+            with self.transaction():
+                c.execute(self._UID_INSERT)
+                c.execute("CREATE TEMP TRIGGER IF NOT EXISTS hz_uid_delete AFTER DELETE ON main.events"
+                          " BEGIN SELECT hz_uid_pop(old.uid, NULL); END")
+                c.execute("CREATE TEMP TRIGGER IF NOT EXISTS hz_uid_update AFTER UPDATE OF uid, id ON main.events"
+                          f" BEGIN SELECT hz_uid_pop(old.uid, NULL); {self._UID_ADD} END")
+                c.execute("DROP INDEX IF EXISTS events_uid")
         except sqlite3.OperationalError as e:
+            self._drop_uid_map()
             raise StoreError(f"{self.path}: {e}") from None
 
+    _UID_ADD = "SELECT RAISE(ABORT, 'UNIQUE constraint failed: events.uid') WHERE hz_uid_set(new.uid, new.id) != new.id;"
+    _UID_INSERT = f"CREATE TEMP TRIGGER IF NOT EXISTS hz_uid_insert AFTER INSERT ON main.events BEGIN {_UID_ADD} END"
+
+    @contextmanager
+    def new_events(self, ids, count: int):
+        """Inside a transaction: around one statement that inserts ``count`` events, ``ids``
+        ((uid, row id), ...), uids not stored (``event_ids``) nor repeated. During a bulk load the
+        uid map learns them all at once rather than one by one from its trigger (a tenth of
+        the writer's work on a million events); if one was there after all, this fails as the
+        trigger would have."""
+        m = self._uid_map
+        if m is None:
+            yield
+            return
+        self.conn.execute("DROP TRIGGER temp.hz_uid_insert")  # (back with a rollback, or below)
+        yield
+        n = len(m)
+        m.update(ids)
+        if len(m) != n + count:
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: events.uid")
+        self.conn.execute(self._UID_INSERT)
+
+    def _uid_map_current(self, lock: bool = True) -> None:
+        """At the start of a transaction: take the write lock (nobody else writes until it ends)
+        and make the uid map what the database holds."""
+        c = self.conn
+        if lock and not c.in_transaction:
+            c.execute("BEGIN IMMEDIATE")
+        version = c.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._uid_version:
+            self._uid_map.clear()
+            self._uid_map.update(c.execute("SELECT uid, id FROM main.events"))
+            self._uid_version = version
+
+    def _drop_uid_map(self) -> None:
+        """Back to looking ids up in ``events`` (outside a transaction)."""
+        if self._uid_map is not None:
+            for name in ("insert", "delete", "update"):
+                self.conn.execute(f"DROP TRIGGER IF EXISTS temp.hz_uid_{name}")
+            self._uid_map = self._uid_version = None
+
+    def event_ids(self, uids) -> dict[str, int]:
+        """uid -> row id of those of ``uids`` that are stored."""
+        m = self._uid_map
+        if m is not None:
+            if not self.conn.in_transaction:
+                self._uid_map_current(lock=False)
+            return {u: m[u] for u in m.keys() & uids}
+        out: dict[str, int] = {}
+        uids = list(uids)
+        for i in range(0, len(uids), 500):
+            part = uids[i : i + 500]
+            out.update((r[1], r[0]) for r in self.conn.execute(
+                f"SELECT id, uid FROM events WHERE uid IN ({','.join('?' * len(part))})", part))
+        return out
+
+    def _fts_automerge(self, value: int) -> None:
+        """Set FTS5's automerge (kept in the database: the next writer after a killed bulk load
+        finds 0, which nothing else sets, and puts the default back in ``_upgrade``)."""
+        self.conn.execute("INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', ?)", (value,))
+
     def restore_indexes(self) -> None:
-        """Create whatever index of the schema is missing (every statement is IF NOT EXISTS)."""
+        """End a bulk load (``drop_bulk_indexes``): create whatever index of the schema is missing
+        (every statement is IF NOT EXISTS), put FTS5's automerge back and drop the uid map."""
         try:
-            with self.conn:
-                self.conn.executescript(SCHEMA)
+            try:
+                with self.conn:
+                    self._build_indexes()
+                    self._fts_automerge(self.FTS_AUTOMERGE)
+            finally:
+                self._drop_uid_map()
+        except sqlite3.IntegrityError as e:  # a bug: the uid map kept ids unique all along
+            raise StoreError(f"{self.path}: event ids are not unique, the index on them cannot be built ({e})") from None
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: {e}") from None
 
@@ -459,7 +588,7 @@ class Store(Queries):
         m = cand.mentions[0]
         s = m.span
         uid = cand.id
-        while c.execute("SELECT 1 FROM events WHERE uid = ?", (uid,)).fetchone():
+        while self.event_ids((uid,)):
             uid = uid + "x"
         ev_id = c.execute(
             'INSERT INTO events (uid, start, "end", year, precision, approx, title, summary, kind, n_mentions, n_sources,'

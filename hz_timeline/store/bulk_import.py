@@ -102,7 +102,7 @@ def _write_chunk(store: Store, chunk: EventChunk) -> dict:
     store.forget_caches(sketches=False)  # events and links are written in bulk below
     doc_id = store._document_row(doc)
     uids = list(dict.fromkeys(row[0] for row in chunk.rows))
-    existing = _ids(c, "events", "uid", uids)
+    existing = store.event_ids(uids)
     next_id = (c.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
     ev_rows, men_rows, fts_rows = [], [], []
     ent_pairs, tag_pairs = [], []  # (event id, name)
@@ -193,7 +193,8 @@ def _copy_rows(store: Store, shard: Shard, old_id: int | None, stats: dict) -> N
     doc_id = store._document_row(shard.document)
     # Ids already stored (an export imported again, or a later part of the same file): those
     # events get the new mentions and are recomputed; the rest are new, numbered after max(id).
-    stored = c.execute("SELECT s.rel, e.id FROM hz_shard.ev s JOIN main.events e ON e.uid = s.uid").fetchall()
+    ids = store.event_ids(shard.uids)
+    stored = [(rel, ids[u]) for rel, u in enumerate(shard.uids) if u in ids] if ids else []
     base = (c.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
     new_only, event_of = "", "s.rel + :base"
     if stored:
@@ -203,9 +204,13 @@ def _copy_rows(store: Store, shard: Shard, old_id: int | None, stats: dict) -> N
         new_only = " WHERE s.rel NOT IN (SELECT rel FROM temp._hz_stored)"
         event_of = "coalesce((SELECT id FROM temp._hz_stored t WHERE t.rel = s.rel), s.rel + :base)"
     p = {"base": base, "doc": doc_id}
-    c.execute('INSERT INTO events (id, uid, start, "end", year, precision, title, summary, kind, n_mentions,'
-              f' n_sources) SELECT s.rel + :base, uid, start, "end", year, precision, title, summary, kind,'
-              f" n_mentions, n_sources FROM hz_shard.ev s{new_only} ORDER BY s.rel", p)
+    known = {rel for rel, _ in stored}
+    new = ([(u, rel + base) for rel, u in enumerate(shard.uids) if rel not in known] if known
+           else zip(shard.uids, range(base, base + len(shard.uids))))
+    with store.new_events(new, shard.events - len(stored)):
+        c.execute('INSERT INTO events (id, uid, start, "end", year, precision, title, summary, kind, n_mentions,'
+                  f' n_sources) SELECT s.rel + :base, uid, start, "end", year, precision, title, summary, kind,'
+                  f" n_mentions, n_sources FROM hz_shard.ev s{new_only} ORDER BY s.rel", p)
     stats["mentions"] = c.execute(
         "INSERT INTO mentions (event_id, document_id, start_char, end_char, quote, time_text, time_start_char,"
         ' time_end_char, start, "end", precision, approx, resolution, explanation, title, kind, entities, tags)'
@@ -239,7 +244,7 @@ def _disputes(store: Store, chunk: EventChunk | Shard) -> None:
     later, lists this one too, so the pair is written then)."""
     c = store.conn
     uids = list({u for u, ds in chunk.disputes.items()} | {o for ds in chunk.disputes.values() for o, _ in ds})
-    ids = _ids(c, "events", "uid", uids)
+    ids = store.event_ids(uids)
     rows, flagged = [], set()
     for u, ds in chunk.disputes.items():
         for other, reason in ds:

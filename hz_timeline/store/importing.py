@@ -34,7 +34,7 @@ from typing import Callable, Iterable
 
 from ..errors import HzError, InputError, UsageError
 from ..importers.dates import find_dates
-from ..importers.encoding import decode
+from ..importers.encoding import decode_where
 from ..importers.events import extract, load_knowledge
 from ..importers.pubdate import infer_published
 from ..importers.readers import (
@@ -42,7 +42,7 @@ from ..importers.readers import (
     read_file, read_path,
 )
 from ..importers.structured import (
-    CHUNK_SIZE, build_events_chunk, chunk_path, chunk_sha, groups, pack_lines, split_records, unpack_lines,
+    CHUNK_SIZE, PackedLines, build_events_chunk, chunk_path, chunk_sha, groups, jsonl_groups, pack_lines, split_records,
 )
 from ..models import Document
 from . import Store, prepare_candidates
@@ -307,10 +307,17 @@ def _work_chunk(records, name: str, fmt: str, path: str, mapping: dict, skip_bad
                 shard: str | None = None, sha: str | None = None) -> dict:
     """One chunk of a structured events file: parse and build; with ``shard`` (a file name) the
     rows go to a shard file for the writer to copy (``store.shard``) instead of back through the
-    pipe. ``records``: a list, or JSONL lines packed by ``pack_lines``."""
+    pipe. ``records``: a list, or JSONL lines packed (``PackedLines``); ``sha``: the chunk's
+    ``chunk_sha`` if the parent had to compute it."""
+    # A chunk makes some 100,000 objects and no reference cycle: the cyclic garbage collector
+    # would only scan them again and again (a fifth of the work), and reference counting frees
+    # them all the same.
+    gc_was = gc.isenabled()
+    gc.disable()
     try:
-        if isinstance(records, tuple):
-            records = unpack_lines(*records)
+        if isinstance(records, PackedLines):
+            sha = sha or records.sha()
+            records = records.records()
         chunk, bad = build_events_chunk(records, name, fmt, path, mapping, skip_bad, sha)
         if chunk and shard:
             return {"shards": [build_shard(chunk, shard)], "bad": bad}
@@ -319,6 +326,9 @@ def _work_chunk(records, name: str, fmt: str, path: str, mapping: dict, skip_bad
         return {"error": str(e)}
     except Exception as e:  # noqa: BLE001
         return {"error": _unexpected(name, e)}
+    finally:
+        if gc_was:
+            gc.enable()
 
 
 def _worker_init() -> None:
@@ -326,6 +336,9 @@ def _worker_init() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # What the fork copied from the parent stays as it is: the collector never visits it (which
+    # would also copy every page it touches).
+    gc.freeze()
 
 
 class _Inline:
@@ -409,6 +422,10 @@ def import_paths(
     # Merging looks up MinHash values for every statement: from memory while the import runs.
     store.sketches.mirror()
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) if jobs > 1 else _Inline()
+    if jobs > 1:
+        # Fork the workers now, while this process is small: forked after a big file is read,
+        # they would share its pages, copied as soon as either side writes to one.
+        pool.submit(int)
     window = jobs * 3
     scratch_dir: list[str] = []
     bulk: list[bool] = []
@@ -507,6 +524,10 @@ def import_paths(
         store.sketches.forget()
         for d in scratch_dir:
             shutil.rmtree(d, ignore_errors=True)
+        # (before the indexes are built: SQLite sorts for them in pieces the size of the cache,
+        # and a few small pieces sorted apart, in threads, and merged take half the time of one
+        # big one)
+        store.conn.execute(f"PRAGMA cache_size={int(cache)}")
         if bulk:
             try:
                 store.restore_indexes()
@@ -515,7 +536,6 @@ def import_paths(
                     raise
         store.defer_index = False
         store.conn.execute("PRAGMA wal_autocheckpoint=1000")
-        store.conn.execute(f"PRAGMA cache_size={int(cache)}")
         try:
             store.flush_index()
         except HzError:
@@ -567,29 +587,34 @@ def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOp
         state.failed = True
         return []
     try:
-        if not data.strip():
+        if not data or data.isspace():  # (not data.strip(): a copy of a file that may be huge)
             raise InputError(f"{shown}: is empty")
-        text = decode(data, shown)
+        text, utf8_at = decode_where(data, shown)
         fmt = detect_format(text, f.suffix, mapping, ropts.format)
         if fmt in STRUCTURED:
-            records = split_records(text, shown, fmt)
-            parts = groups(records, ropts.chunk_size)
-            if not parts:
+            packs = None
+            if fmt == "events-jsonl" and utf8_at is not None:
+                packs = jsonl_groups(data, utf8_at, text, ropts.chunk_size)
+            if packs is None:
+                packs = [pack_lines(g) or g for g in groups(split_records(text, shown, fmt), ropts.chunk_size)]
+            del text  # (a JSONL file's text is not needed any more: its records travel as bytes)
+            if not packs:
                 raise InputError(f"{shown}: no events in this {fmt} file")
             if big_file:
-                big_file(len(records), structured=True)
+                big_file(sum(len(p.numbers) if isinstance(p, PackedLines) else len(p) for p in packs), structured=True)
             units = []
-            share = max(1, len(data) // len(parts))
-            for k, g in enumerate(parts, 1):
-                path = chunk_path(shown, k, len(parts))
+            share = max(1, len(data) // len(packs))
+            for k, g in enumerate(packs, 1):
+                path = chunk_path(shown, k, len(packs))
                 state.paths.add(path)
-                packed = pack_lines(g)
-                sha = chunk_sha([packed[0]] if packed else [t for _, t, _ in g])
-                if state.known.get(path) == sha:
-                    report.skipped += 1
-                    continue
+                sha = None
+                if path in state.known:  # imported before: unchanged is skipped (else the worker hashes it)
+                    sha = g.sha() if isinstance(g, PackedLines) else chunk_sha([t for _, t, _ in g])
+                    if state.known[path] == sha:
+                        report.skipped += 1
+                        continue
                 shard = os.path.join(scratch(), f"{report.files}-{k}.db") if scratch else None
-                units.append((_work_chunk, (packed or g, shown, fmt, path, mapping, ropts.skip_bad, shard, sha), share))
+                units.append((_work_chunk, (g, shown, fmt, path, mapping, ropts.skip_bad, shard, sha), share))
             return units
         if fmt in ("news-jsonl", "news-json"):
             res = ReadResult(format=fmt, sha256="")

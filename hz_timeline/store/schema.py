@@ -20,9 +20,11 @@ CREATE TABLE IF NOT EXISTS documents (
     text TEXT NOT NULL,
     imported_at TEXT NOT NULL
 );
+-- uid is unique through the separate index UID_INDEX (a bulk load drops it: see Store.drop_bulk_indexes);
+-- databases created before that keep an inline UNIQUE here instead, and no events_uid
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
-    uid TEXT NOT NULL UNIQUE,
+    uid TEXT NOT NULL,
     start TEXT NOT NULL,
     "end" TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -80,6 +82,15 @@ CREATE INDEX IF NOT EXISTS sketch_keys_event ON sketch_keys (event_id);
 CREATE TABLE IF NOT EXISTS fts_pending (event_id INTEGER PRIMARY KEY);
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5 (body, tokenize = 'unicode61 remove_diacritics 0');
 """
+
+
+UID_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS events_uid ON events (uid)"
+
+
+def uid_inline(conn: sqlite3.Connection) -> bool:
+    """Whether ``events.uid`` is unique by a constraint in the table definition (the first layout),
+    which no bulk load can drop, rather than by the ``events_uid`` index."""
+    return any(r[3] == "u" for r in conn.execute("PRAGMA main.index_list(events)"))
 
 
 def inspect(conn: sqlite3.Connection) -> tuple[str, int | None]:
