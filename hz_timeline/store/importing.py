@@ -438,6 +438,7 @@ def import_paths(
             stored = store.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
             if records >= stored:
                 store.drop_bulk_indexes()
+                store.group_documents(True)
                 bulk.append(True)
 
     def scratch() -> str:
@@ -530,7 +531,10 @@ def import_paths(
         store.conn.execute(f"PRAGMA cache_size={int(cache)}")
         if bulk:
             try:
-                store.restore_indexes()
+                try:
+                    store.group_documents(False)  # (commits the last group)
+                finally:
+                    store.restore_indexes()
             except HzError:
                 if finished:
                     raise
