@@ -6,6 +6,8 @@ the fast one against it on random text built from the characters that matter to 
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as dt
 import re
 import sys
@@ -285,3 +287,165 @@ def test_find_dates_with_and_without_the_character_checks(text, ref, precision):
         mp.setattr(D, "_split_range", D._split_range.__wrapped__)
         plain = D.find_dates(text, ref, precision)
     assert fast == plain
+
+
+# ------------------------------------------------------------------ merging
+
+
+# Dates that overlap, touch, are apart, equal at day precision, and one backwards; a few names,
+# places and bigrams, so that every rule of judge and every threshold of wording is reached.
+_SPANS = [("2020-03-05", "2020-03-05", "day"), ("2020-03-05", "2020-03-05", "month"), ("2020-03-01", "2020-03-31", "month"),
+          ("2020-01-01", "2020-12-31", "year"), ("2021-03-05", "2021-03-05", "day"), ("2020-03-31", "2020-04-02", "range"),
+          ("2020-05-01", "2020-04-01", "day")]
+_few = st.frozensets(st.sampled_from("abcd"), max_size=3)
+
+
+@st.composite
+def merge_profiles(draw):
+    s, e, p = draw(st.sampled_from(_SPANS))
+    grams = draw(st.frozensets(st.sampled_from([f"g{i}" for i in range(12)]), max_size=10))
+    return E.Profile(s, e, p, grams, draw(_few), draw(st.frozensets(st.sampled_from("xyz"), max_size=3)),
+                     draw(st.frozensets(st.sampled_from("pq"), max_size=2)),
+                     draw(st.frozensets(st.sampled_from("abxy"), max_size=3)))
+
+
+@st.composite
+def overlapping_grams(draw):
+    """Two bigram sets of chosen sizes sharing a chosen number: wording at and around every
+    threshold of judge."""
+    la, lb = draw(st.integers(0, 12)), draw(st.integers(0, 12))
+    inter = draw(st.integers(0, min(la, lb)))
+    grams = [f"g{i}" for i in range(la + lb)]
+    return frozenset(grams[:la]), frozenset(grams[la - inter: la - inter + lb])
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=merge_profiles(), b=merge_profiles(), grams=st.none() | overlapping_grams())
+def test_judge_kept_is_judge_of_a_match_or_a_dispute(a, b, grams):
+    if grams is not None:
+        a, b = dataclasses.replace(a, grams=grams[0]), dataclasses.replace(b, grams=grams[1])
+    j = E.judge(a, b)
+    assert E.judge_kept(a, b) == (j if j is not None and j[0] != "none" else None)
+
+
+def _names_plain(rows):
+    import json
+
+    ents, tags = {}, {}
+    for r in rows:
+        for name, typ in json.loads(r["entities"] or "[]"):
+            ents.setdefault(name, typ)
+        tags.update(dict.fromkeys(json.loads(r["tags"] or "[]")))
+    return ents, list(tags)
+
+
+def _json_or_empty(values):
+    import json
+
+    return st.one_of(st.sampled_from([None, "", "[]"]), values.map(lambda v: json.dumps(v, ensure_ascii=False)))
+
+
+_mention_rows = st.lists(st.fixed_dictionaries({
+    "entities": _json_or_empty(st.lists(st.tuples(st.sampled_from(["宇树", "杭州", "a"]), st.sampled_from(["org", "place"])),
+                                        max_size=3)),
+    "tags": _json_or_empty(st.lists(st.sampled_from(["ai", "机器人", "a"]), max_size=3))}), max_size=8)
+
+
+@SETTINGS
+@given(rows=_mention_rows)
+def test_names_of_mention_rows_parsed_once(rows):
+    from hz_timeline.store import Store
+
+    assert Store._names(rows) == _names_plain(rows)
+
+
+# ------------------------------------------------------------------ MinHash look-up
+
+
+def _nearest_plain(stored, by_hash, hashes, start, near):
+    """``SketchIndex.nearest`` before event ids were kept beside the keys: value -> sorted keys."""
+    from collections import Counter
+
+    from hz_timeline.store.sketches import _EV_MASK, _key
+
+    keys = []
+    k0 = _key(start, 0)
+    for h in hashes:
+        lst = stored.get(h)
+        if lst:
+            i = bisect.bisect_left(lst, k0)
+            keys += lst[i: i + near]
+            keys += lst[max(0, i - near): i][::-1]
+    for h in hashes:
+        lst = by_hash.get(h)
+        if lst:
+            i = bisect.bisect_left(lst, k0)
+            keys += lst[max(0, i - near): i + near]
+    return list(Counter([k & _EV_MASK for k in keys]).items())
+
+
+_STARTS = ["2020-01-01", "2020-01-02", "2020-06-01", "2021-01-01", "2022-12-31"]
+
+
+@SETTINGS
+@given(ops=st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(1, 30), st.sampled_from(_STARTS),
+                              st.lists(st.integers(0, 5), min_size=1, max_size=4, unique=True)), max_size=60),
+       hashes=st.lists(st.integers(0, 6), max_size=8), start=st.sampled_from(_STARTS), near=st.integers(1, 4))
+def test_nearest_from_event_ids_kept_beside_the_keys(ops, hashes, start, near):
+    from hz_timeline.store.sketches import _EV_MASK, SketchIndex
+
+    sk = SketchIndex(None)
+    sk._stored, sk._rows, sk._size = {}, {}, 0
+    sk.NEAR = near
+    for stored, add, ev, s, values in ops:  # events come and go, in the mirror and in the buffer
+        if stored:
+            rows = [(h, s) for h in values]
+            if add:
+                sk._mirror_add(ev, rows)
+            else:
+                sk._mirror_remove(ev, rows)
+        elif add:
+            if ev in sk._of:
+                sk._remove(ev)
+            sk._put(ev, s, values)
+        elif ev in sk._of:
+            sk._remove(ev)
+    for table in (sk._stored, sk._by_hash):
+        for keys, ids in table.values():
+            assert keys and keys == sorted(keys) and ids == [k & _EV_MASK for k in keys]
+    plain_stored = {h: keys for h, (keys, _) in sk._stored.items()}
+    plain_buffered = {h: keys for h, (keys, _) in sk._by_hash.items()}
+    assert list(sk.nearest(hashes, start).items()) == _nearest_plain(plain_stored, plain_buffered, hashes, start, near)
+
+
+def test_judge_kept_on_every_combination_of_evidence():
+    """Every combination of dates, actors, places, actions and common names of a small world,
+    each with wording on either side of (and at) every threshold judge compares against."""
+    import itertools
+
+    thresholds = (0.12, 0.2, 0.3)
+    wording = {}  # (where text_sim and containment stand against the thresholds) -> one example
+    for la, lb in itertools.product(range(1, 26), repeat=2):
+        for inter in range(min(la, lb) + 1):
+            sim, contain = inter / (la + lb - inter), inter / min(la, lb)
+            sign = tuple((v > t) - (v < t) for v in (sim, contain) for t in thresholds) + (inter > 0,)
+            wording.setdefault(sign, (la, lb, inter))
+    spans = [("2020-03-05", "2020-03-05", "day"), ("2020-03-01", "2020-03-31", "month"), ("2021-03-05", "2021-03-05", "day")]
+    sets = [frozenset(), frozenset("a"), frozenset("b"), frozenset("ab")]
+    places = [frozenset(), frozenset("x"), frozenset("y"), frozenset("xy")]
+
+    def profiles(commons):
+        for span, key, pl, acts, common in itertools.product(spans, sets, places, [frozenset(), frozenset("p")], commons):
+            yield E.Profile(*span, frozenset(), key, pl, acts, common)
+
+    kept = 0
+    for a, b in itertools.product(list(profiles([frozenset(), frozenset("ax")])), list(profiles([frozenset()]))):
+        for la, lb, inter in wording.values():
+            grams = [f"g{i}" for i in range(la + lb)]
+            a2 = dataclasses.replace(a, grams=frozenset(grams[:la]))
+            b2 = dataclasses.replace(b, grams=frozenset(grams[la - inter: la - inter + lb]))
+            j = E.judge(a2, b2)
+            expected = j if j is not None and j[0] != "none" else None
+            assert E.judge_kept(a2, b2) == expected
+            kept += expected is not None
+    assert kept

@@ -523,6 +523,73 @@ def judge(a: Profile, b: Profile) -> tuple[str, float, tuple] | None:
     return relation, score, (text_sim, contain, shared_set, places_set, acts_set, rule)
 
 
+def judge_kept(a: Profile, b: Profile) -> tuple[str, float, tuple] | None:
+    """``judge(a, b)`` if it says "same" or "dispute", else None: all that merging keeps. Most
+    pairs it compares fail a condition every such verdict needs, and are turned down before
+    their score and the rest of their evidence are worked out. The rules are ``judge``'s."""
+    # (an intersection makes a new set even when one side is empty, as half of them are)
+    shared_set = a.key & b.key if a.key and b.key else _NOTHING
+    places_set = a.places & b.places if a.places and b.places else _NOTHING
+    n_places = len(places_set)
+    overlap = a.start <= b.end and b.start <= a.end
+    if not shared_set and n_places < 2:
+        # No shared actors: only near-identical wording, with dates that overlap and no rival
+        # actors or places, makes a match, and nothing a dispute.
+        if not overlap or (a.key and b.key) or (a.places and b.places and not places_set):
+            return None
+        ga, gb = a.grams, b.grams
+        inter = len(ga & gb)
+        text_sim = inter / ((len(ga) + len(gb) - inter) or 1)
+        if text_sim < 0.3:
+            return None
+        relation, rule = "same", "near-identical wording"
+        acts_set = a.actions & b.actions
+    else:
+        elsewhere = bool(a.places) and bool(b.places) and not places_set
+        if not overlap and elsewhere:
+            return None
+        ga, gb = a.grams, b.grams
+        inter = len(ga & gb)
+        text_sim = inter / ((len(ga) + len(gb) - inter) or 1)
+        acts_set = a.actions & b.actions
+        if overlap:
+            relation = "same"
+            if text_sim >= 0.3 and not ((bool(a.key) and bool(b.key) and not shared_set) or elsewhere):
+                rule = "near-identical wording"
+            elif shared_set and text_sim >= 0.12:
+                rule = "same actors, similar wording"
+            elif shared_set and a.precision == b.precision == "day" and a.start == b.start and a.end == b.end:
+                rule = f"same day {a.start}, same actors"
+            elif acts_set and inter and _specific(a, b, shared_set, places_set, n_places):
+                rule = "same actors, same action"
+            elif n_places >= 2 and text_sim >= 0.12 and inter / (min(len(ga), len(gb)) or 1) >= 0.2:
+                rule = "same places, similar wording"
+            else:
+                return None
+        elif ((shared_set and text_sim >= 0.2) or (n_places >= 2 and text_sim >= 0.3)
+              or (acts_set and _specific(a, b, shared_set, places_set, n_places))):
+            relation, rule = "dispute", None
+        else:
+            return None
+    contain = inter / (min(len(ga), len(gb)) or 1)
+    same_day = a.precision == b.precision == "day" and a.start == b.start and a.end == b.end
+    score = round(min(1.0, 0.6 * text_sim + 0.15 * contain + 0.15 * min(len(shared_set), 2) + 0.05 * min(n_places, 2)
+                      + (0.1 if same_day else 0.0)), 3)
+    return relation, score, (text_sim, contain, shared_set, places_set, acts_set, rule)
+
+
+def _specific(a: Profile, b: Profile, shared_set: frozenset, places_set: frozenset, n_places: int) -> bool:
+    """``judge``'s ``specific``: a shared actor (or two shared places) not common to every story."""
+    ac, bc = a.common, b.common
+    if not ac and not bc:  # (a stored event's profile never has any)
+        return bool(shared_set) or n_places >= 2
+    return (any(n not in ac and n not in bc for n in shared_set)
+            or (n_places >= 2 and any(n not in ac and n not in bc for n in places_set)))
+
+
+_NOTHING = frozenset()
+
+
 def reasons(a: Profile, b: Profile, judged: tuple[str, float, tuple] | None) -> tuple[str, ...]:
     """The reasons of ``compare(a, b)``, given ``judged == judge(a, b)``."""
     if judged is None:

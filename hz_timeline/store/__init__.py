@@ -6,6 +6,7 @@ was before that document. Queries live in ``queries``; the search index text in 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -20,7 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import StoreError
-from ..importers.events import Profile, Verdict, judge, profile, profiles, reasons, same_statement, sketch
+from ..importers.events import Profile, Verdict, judge_kept, profile, profiles, reasons, same_statement, sketch
 from ..models import DateSpan, Document, Entity, Event, Mention
 from ..text import fold_for_index
 from .queries import Filter, Queries
@@ -59,6 +60,9 @@ def _interned(p: Profile, common: frozenset) -> Profile:
                    frozenset(map(i, key)) if key else key, frozenset(map(i, places)) if places else places,
                    frozenset(map(i, actions)) if actions else actions, common)
 
+
+# JSON of a mention's entities or tags, parsed (read-only: the lists are shared)
+_parsed = functools.lru_cache(maxsize=1 << 16)(json.loads)
 
 # json.dumps(obj, ensure_ascii=False), without making an encoder per call as json.dumps does for
 # any argument but the defaults (three per mention written)
@@ -561,7 +565,8 @@ class Store(Queries):
         for ev_id, ev in own:
             if same_statement(cand, ev):
                 return ev_id, Verdict("same", 1.0, ("repeated in the same document",)), [], mine
-        # What compare(mine, theirs) says, its reasons formatted only for the verdicts kept.
+        # What compare(mine, theirs) says when it is a match or a dispute, its reasons formatted
+        # only for the verdicts kept.
         best = None
         best_score = 0.0
         found = []
@@ -570,13 +575,13 @@ class Store(Queries):
             theirs = cached.get(ev_id) or self._profile(ev_id)
             if theirs is None:
                 continue
-            j = judge(mine, theirs)
+            j = judge_kept(mine, theirs)
             if j is None:
                 continue
-            relation = j[0]
-            if relation == "same" and (best is None or j[1] > best_score):
-                best, best_score = (ev_id, theirs, j), j[1]
-            elif relation == "dispute":
+            if j[0] == "same":
+                if best is None or j[1] > best_score:
+                    best, best_score = (ev_id, theirs, j), j[1]
+            else:
                 found.append((ev_id, theirs, j))
         found.sort(key=lambda d: -d[2][1])
         disputes = [(ev_id, Verdict("dispute", j[1], reasons(mine, theirs, j))) for ev_id, theirs, j in found[:3]]
@@ -812,10 +817,19 @@ class Store(Queries):
         """Entities (name -> type, first seen first) and tags of an event's mention rows."""
         ents: dict[str, str] = {}
         tags: dict[str, None] = {}
+        # The statements of one event mostly name the same actors: a list already taken in adds
+        # nothing (first seen wins), and one seen in another event need not be parsed again.
+        done_ents: set[str] = set()
+        done_tags: set[str] = set()
         for r in rows:
-            for name, typ in json.loads(r["entities"] or "[]"):
-                ents.setdefault(name, typ)
-            tags.update(dict.fromkeys(json.loads(r["tags"] or "[]")))
+            e, t = r["entities"], r["tags"]
+            if e and e not in done_ents:
+                done_ents.add(e)
+                for name, typ in _parsed(e):
+                    ents.setdefault(name, typ)
+            if t and t not in done_tags:
+                done_tags.add(t)
+                tags.update(dict.fromkeys(_parsed(t)))
         return ents, list(tags)
 
     # ------------------------------------------------------------ search index

@@ -17,7 +17,7 @@ this index makes; a rollback, or a change it cannot see (a bulk write, another c
 from __future__ import annotations
 
 import sqlite3
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from typing import Callable
 
@@ -29,12 +29,14 @@ class SketchIndex:
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
-        self._by_hash: dict[int, list[int]] = {}  # value -> sorted keys (``_key``: start, event id)
+        # value -> (sorted keys (``_key``: start, event id), the event id of each): ``_Keys``
+        self._by_hash: dict[int, _Keys] = {}
         self._of: dict[int, tuple[str, list[int]]] = {}  # event id -> (start, values), not yet written
         self._txn: set[int] = set()  # buffered events changed by the open transaction
         # Mirror of sketch_keys (None: not mirrored): value -> sorted keys (``_key``: start and
-        # event id in one int, so bisection compares ints), and event id -> its (value, start) rows.
-        self._stored: dict[int, list[int]] | None = None
+        # event id in one int, so bisection compares ints) with their event ids (``_Keys``), and
+        # event id -> its (value, start) rows.
+        self._stored: dict[int, _Keys] | None = None
         self._rows: dict[int, list[tuple[int, str]]] = {}
 
     # ------------------------------------------------------------ mirror
@@ -48,12 +50,17 @@ class SketchIndex:
         n = self.conn.execute("SELECT count(*) FROM sketch_keys").fetchone()[0]
         if n > self.MIRROR_MAX:
             return False
-        stored: dict[int, list[int]] = {}
+        stored: dict[int, _Keys] = {}
         rows: dict[int, list[tuple[int, str]]] = {}
+        one: dict[int, int] = {}  # one int object per event id, not one per row
         try:
             # In key order, so every list is built sorted.
             for h, start, ev in self.conn.execute("SELECT hash, start, event_id FROM sketch_keys ORDER BY hash, start, event_id"):
-                stored.setdefault(h, []).append(_key(start, ev))
+                k = _key(start, ev)
+                keys, ids = stored.get(h) or stored.setdefault(h, ([], []))
+                keys.append(k)
+                e = k & _EV_MASK
+                ids.append(one.setdefault(e, e))
                 rows.setdefault(ev, []).append((h, start))
         except ValueError:
             return False
@@ -69,13 +76,14 @@ class SketchIndex:
             return
         have = self._rows.setdefault(ev, [])
         keys: dict[str, int] = {}  # start -> _key(start, ev): an event's rows share one start
+        e = ev & _EV_MASK
         try:
             for h, start in rows:
                 if (h, start) not in have:  # INSERT OR IGNORE
                     k = keys.get(start)
                     if k is None:
                         k = keys[start] = _key(start, ev)
-                    insort(self._stored.setdefault(h, []), k)
+                    _insort(self._stored, h, k, e)
                     have.append((h, start))
                     self._size += 1
         except ValueError:
@@ -91,13 +99,10 @@ class SketchIndex:
         for h, start in rows:
             if (h, start) in have:
                 have.remove((h, start))
-                lst = self._stored[h]
                 k = keys.get(start)
                 if k is None:
                     k = keys[start] = _key(start, ev)
-                lst.pop(bisect_left(lst, k))
-                if not lst:
-                    del self._stored[h]
+                _pop(self._stored, h, k)
                 self._size -= 1
         if not have:
             self._rows.pop(ev, None)
@@ -111,32 +116,37 @@ class SketchIndex:
         if not hashes:
             return seen
         # Stored rows, then buffered ones, counted together: one count in the same first-seen order.
-        keys: list[int] = []
+        found: list[int] = []  # event ids
         if self._stored is not None or self._by_hash:
             k0, near = _key(start, 0), self.NEAR
         if self._stored is not None:
             # The rows the query below would return, in its order: per value the NEAR from
             # ``start`` on, ascending, then the NEAR before it, descending.
+            get = self._stored.get
             for h in hashes:
-                lst = self._stored.get(h)
-                if lst:
-                    i = bisect_left(lst, k0)
-                    keys += lst[i: i + near]
-                    keys += lst[max(0, i - near): i][::-1]
+                pair = get(h)
+                if pair:
+                    keys, ids = pair
+                    i = bisect_left(keys, k0)
+                    found += ids[i: i + near]
+                    if i:  # (a stop of -1 would mean the end of the list, hence None for the first)
+                        found += ids[i - 1: i - near - 1 if i > near else None: -1]
         else:
             self._query(hashes, start, seen)
         if self._by_hash:
+            get = self._by_hash.get
             for h in hashes:
-                lst = self._by_hash.get(h)
-                if lst:
-                    i = bisect_left(lst, k0)
-                    keys += lst[max(0, i - near): i + near]
-        if not keys:
+                pair = get(h)
+                if pair:
+                    keys, ids = pair
+                    i = bisect_left(keys, k0)
+                    found += ids[i - near if i > near else 0: i + near]
+        if not found:
             return seen
         if not seen:
             # Counting in C keeps the first-seen order, which ranks ties for the caller.
-            return Counter([k & _EV_MASK for k in keys])
-        for ev, n in Counter([k & _EV_MASK for k in keys]).items():
+            return Counter(found)
+        for ev, n in Counter(found).items():
             seen[ev] = seen.get(ev, 0) + n
         return seen
 
@@ -236,18 +246,16 @@ class SketchIndex:
     def _put(self, ev: int, start: str, hashes: list[int]) -> None:
         self._of[ev] = (start, list(hashes))
         k = _key(start, ev) if hashes else 0
+        e = k & _EV_MASK
         for h in hashes:
-            insort(self._by_hash.setdefault(h, []), k)
+            _insort(self._by_hash, h, k, e)
         self._txn.add(ev)
 
     def _remove(self, ev: int) -> None:
         start, hashes = self._of.pop(ev)
         k = _key(start, ev) if hashes else 0
         for h in hashes:
-            lst = self._by_hash[h]
-            lst.pop(bisect_left(lst, k))
-            if not lst:
-                del self._by_hash[h]
+            _pop(self._by_hash, h, k)
         self._txn.add(ev)
 
 
@@ -261,6 +269,34 @@ def _key(start: str, ev: int) -> int:
     if len(start) != 10 or start[4] != "-" or start[7] != "-":
         raise ValueError(start)
     return int(start[:4] + start[5:7] + start[8:]) << _EV_BITS | ev
+
+
+# A value's keys, sorted, and beside them the event id of each (``key & _EV_MASK``): a look-up
+# slices out event ids without taking every key apart again.
+_Keys = tuple[list[int], list[int]]
+
+
+def _insort(table: dict[int, _Keys], h: int, k: int, ev: int) -> None:
+    """Add key ``k`` of event ``ev`` (``k & _EV_MASK``) under value ``h``, after its equals as
+    ``insort`` puts them. (The caller passes ``ev``: one int object for all of an event's keys.)"""
+    pair = table.get(h)
+    if pair is None:
+        table[h] = ([k], [ev])
+        return
+    keys, ids = pair
+    i = bisect_right(keys, k)
+    keys.insert(i, k)
+    ids.insert(i, ev)
+
+
+def _pop(table: dict[int, _Keys], h: int, k: int) -> None:
+    """Take key ``k`` (which is there) from under value ``h``."""
+    keys, ids = table[h]
+    i = bisect_left(keys, k)
+    del keys[i]
+    del ids[i]
+    if not keys:
+        del table[h]
 
 
 def _merge(values: list[int], added: list[list[int]]) -> list[int]:
