@@ -172,3 +172,18 @@ def test_sigkill_mid_bulk_load_of_articles_loses_only_the_open_group(tmp_path, m
     assert c.execute("SELECT count(*) FROM events WHERE id NOT IN"
                      " (SELECT event_id FROM mentions WHERE event_id IS NOT NULL)").fetchone()[0] == 0
     c.close()
+
+
+def test_an_import_keeps_savepoint_journals_in_memory_and_puts_the_setting_back(tmp_path, monkeypatch):
+    corpus = tmp_path / "c"
+    write_corpus(corpus, 6, target_chars=300, style="newsroom")
+    monkeypatch.setattr(importing, "BULK_MIN", 1)
+    seen = []
+    with Store(tmp_path / "e.db") as s:
+        s.conn.execute("PRAGMA temp_store = FILE")
+        rep = import_paths(s, [str(corpus)], progress=lambda p: seen.append(
+            (s.conn.execute("PRAGMA temp_store").fetchone()[0], s._grouping)))
+        assert rep.documents == 6 and not rep.errors
+        assert s.conn.execute("PRAGMA temp_store").fetchone()[0] == 1  # FILE, as it was
+        assert not s._grouping
+    assert seen and all(v == (2, True) for v in seen)  # MEMORY, documents grouped
