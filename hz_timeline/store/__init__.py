@@ -196,8 +196,7 @@ class Store(Queries):
         self.commit_documents()
         try:
             with self.conn:
-                if self._uid_map is not None:
-                    self._uid_map_current()
+                self._begin_write()
                 yield self.conn
         except BaseException:
             self._rolled_back()
@@ -253,14 +252,12 @@ class Store(Queries):
     def _document_savepoint(self):
         c = self.conn
         if self._group is None:
-            if not c.in_transaction:
-                c.execute("BEGIN IMMEDIATE")
+            self._begin_write()
             self._group = [time.monotonic(), 0]
         g = self._group
         try:
             c.execute("SAVEPOINT hz_document")
-            if self._uid_map is not None:
-                self._uid_map_current()
+            self.check_caches()  # (the id map, after a document rolled back)
             yield c
         except BaseException as e:
             if not c.in_transaction:  # SQLite rolled the whole transaction back (disk full, I/O error)
@@ -360,18 +357,6 @@ class Store(Queries):
             raise sqlite3.IntegrityError("UNIQUE constraint failed: events.uid")
         self.conn.execute(self._UID_INSERT)
 
-    def _uid_map_current(self, lock: bool = True) -> None:
-        """At the start of a transaction: take the write lock (nobody else writes until it ends)
-        and make the uid map what the database holds."""
-        c = self.conn
-        if lock and not c.in_transaction:
-            c.execute("BEGIN IMMEDIATE")
-        version = c.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._uid_version:
-            self._uid_map.clear()
-            self._uid_map.update(c.execute("SELECT uid, id FROM main.events"))
-            self._uid_version = version
-
     def _drop_uid_map(self) -> None:
         """Back to looking ids up in ``events`` (outside a transaction)."""
         if self._uid_map is not None:
@@ -384,7 +369,7 @@ class Store(Queries):
         m = self._uid_map
         if m is not None:
             if not self.conn.in_transaction:
-                self._uid_map_current(lock=False)
+                self.check_caches()
             return {u: m[u] for u in m.keys() & uids}
         out: dict[str, int] = {}
         uids = list(uids)
@@ -463,7 +448,6 @@ class Store(Queries):
         'events_new': n, 'events_merged': n}.
         """
         try:
-            self.check_caches()
             with self.transaction(document=True):
                 old = self.conn.execute("SELECT id, sha256 FROM documents WHERE path = ?", (doc.path,)).fetchone()
                 if old and old["sha256"] == doc.sha256:
@@ -479,13 +463,26 @@ class Store(Queries):
 
     # ------------------------------------------------------------ merge caches
 
+    def _begin_write(self) -> None:
+        """At the start of a write transaction: take the write lock (nobody else writes until it
+        ends), then check the caches against what the database holds now."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+        self.check_caches()
+
     def check_caches(self) -> None:
-        """Drop the merge caches if another connection has written since they were last checked."""
+        """Drop the merge caches if another connection has written since they were last checked,
+        and read the id map of a bulk load (drop_bulk_indexes) again if it may be stale (another
+        connection's write, or a rollback)."""
         v = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if v != self._data_version:
             if self._data_version is not None:
                 self.forget_caches()
             self._data_version = v
+        if self._uid_map is not None and v != self._uid_version:
+            self._uid_map.clear()
+            self._uid_map.update(self.conn.execute("SELECT uid, id FROM main.events"))
+            self._uid_version = v
 
     def forget_caches(self, sketches: bool = True) -> None:
         """Something changed events without going through the merge caches (a bulk write, another
