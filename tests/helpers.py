@@ -18,6 +18,15 @@ def index_names(db: Path) -> set[str]:
         c.close()
 
 
+def count_documents(db: Path) -> int:
+    """Documents committed in a database, as another connection sees them."""
+    c = sqlite3.connect(db)
+    try:
+        return c.execute("SELECT count(*) FROM documents").fetchone()[0]
+    finally:
+        c.close()
+
+
 def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float = 60) -> None:
     """SIGKILL ``proc`` as soon as ``ready()`` (a look at its database, which may be locked or not
     there yet: such errors count as not ready), or when it has run ``timeout`` seconds."""

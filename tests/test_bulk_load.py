@@ -20,18 +20,10 @@ from hz_timeline.store import Store
 from hz_timeline.store import importing
 from hz_timeline.store.importing import ImportOptions, import_paths
 
-from helpers import index_names as _indexes, kill_when
+from helpers import count_documents, index_names as _indexes, kill_when
 from test_shard import _dump, _ev
 
 CORPUS = Path(__file__).resolve().parents[1] / "hz_timeline" / "corpus"
-
-
-def _count_documents(db: Path) -> int:
-    c = sqlite3.connect(db)
-    try:
-        return c.execute("SELECT count(*) FROM documents").fetchone()[0]
-    finally:
-        c.close()
 
 
 def _automerge(db: Path):
@@ -207,7 +199,7 @@ def test_sigkill_mid_bulk_load_then_the_next_writer_repairs_and_a_rerun_finishes
         import_paths(s, [str(src)], options=ImportOptions(chunk_size=50))
     db = tmp_path / "e.db"
     proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(db), str(src)], stderr=subprocess.PIPE)
-    kill_when(proc, lambda: db.exists() and _count_documents(db) >= 5)
+    kill_when(proc, lambda: db.exists() and count_documents(db) >= 5)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read()
     assert "events_uid" not in _indexes(db) and _automerge(db) == 0, "killed before the load began or after it ended"
     monkeypatch.setattr(importing, "BULK_MIN", 1)

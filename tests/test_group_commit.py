@@ -19,7 +19,7 @@ from hz_timeline.store import importing
 from hz_timeline.store.importing import ImportOptions, ImportReport, import_documents, import_paths, prepare
 from hz_timeline.importers.readers import read_path
 
-from helpers import index_names, kill_when
+from helpers import count_documents, index_names, kill_when
 from test_shard import _dump
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -28,14 +28,6 @@ from generate import write_corpus  # noqa: E402
 
 def _docs(folder: Path) -> list:
     return [prepare(read_path(f, f"c/{f.name}")[0]) for f in sorted(folder.iterdir())]
-
-
-def _seen_by_another_connection(db: Path) -> int:
-    c = sqlite3.connect(db)
-    try:
-        return c.execute("SELECT count(*) FROM documents").fetchone()[0]
-    finally:
-        c.close()
 
 
 def _per_document(db: Path) -> dict[str, int]:
@@ -63,9 +55,9 @@ def test_a_group_commits_when_full_and_a_failing_document_is_rolled_back_alone(t
     s.group_documents(True)
     report = ImportReport()
     import_documents(s, docs[:1], report)
-    assert _seen_by_another_connection(db) == 0  # the group is open
+    assert count_documents(db) == 0  # the group is open
     import_documents(s, docs[1:2], report)
-    assert _seen_by_another_connection(db) == 2  # full: committed
+    assert count_documents(db) == 2  # full: committed
     import_documents(s, docs[2:3], report)
 
     real = Store._insert_document
@@ -80,7 +72,7 @@ def test_a_group_commits_when_full_and_a_failing_document_is_rolled_back_alone(t
     monkeypatch.setattr(Store, "_insert_document", real)
     import_documents(s, docs[4:], report)
     s.group_documents(False)
-    assert _seen_by_another_connection(db) == len(docs) - 1
+    assert count_documents(db) == len(docs) - 1
     assert docs[3].path not in _per_document(db)
     s.group_documents(True)
     import_documents(s, [docs[3]], report)  # (then committed by close)
@@ -98,9 +90,9 @@ def test_other_writes_commit_the_open_group_first(tmp_path, monkeypatch):
         monkeypatch.setattr(s, "GROUP_SECONDS", 3600)
         s.group_documents(True)
         import_documents(s, docs, ImportReport())
-        assert _seen_by_another_connection(db) == 0
+        assert count_documents(db) == 0
         s.remove_document(docs[0].path)  # its own transaction: the group is committed before it
-        assert _seen_by_another_connection(db) == 2
+        assert count_documents(db) == 2
         assert s._group is None
 
 
@@ -127,11 +119,11 @@ def test_a_lost_group_is_reported_and_forgotten(tmp_path, monkeypatch):
         s.commit_documents()
     s.conn = conn
     assert not conn.in_transaction and s._group is None
-    assert _seen_by_another_connection(db) == 0
+    assert count_documents(db) == 0
     s.group_documents(False)
     import_documents(s, docs, ImportReport())
     s.close()
-    assert _seen_by_another_connection(db) == 3
+    assert count_documents(db) == 3
 
 
 _KILLED = """
@@ -154,7 +146,7 @@ def test_sigkill_mid_bulk_load_of_articles_loses_only_the_open_group(tmp_path, m
     want = _per_document(ref)
     db = tmp_path / "e.db"
     proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(db), str(corpus)], stderr=subprocess.PIPE)
-    kill_when(proc, lambda: db.exists() and _seen_by_another_connection(db) >= 5)
+    kill_when(proc, lambda: db.exists() and count_documents(db) >= 5)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read()
     got = _per_document(db)
     assert 5 <= len(got) < len(want), "the import should have been killed mid-way"
