@@ -457,8 +457,8 @@ def build_chunk(raws: list[_Raw], path: str, fmt: str, sha: str, first: int, las
     return EventChunk(doc, rows, first, last, {r.id: r.disputes for r in raws if r.disputes})
 
 
-_SEP = "\ue000"  # private use: not whitespace (\x1f is, to re), untouched by NFKC and OpenCC
-_FOLD = FoldSpaced(keep=_SEP)
+BODY_SEP = "\ue000"  # private use: not whitespace (\x1f is, to re), untouched by NFKC and OpenCC
+_FOLD = FoldSpaced(keep=BODY_SEP)
 
 
 def index_bodies(bodies: list[str]) -> list[str]:
@@ -468,14 +468,14 @@ def index_bodies(bodies: list[str]) -> list[str]:
     several times faster."""
     if not bodies:
         return []
-    simplified = to_simplified(_SEP.join(b.replace(_SEP, " ") for b in bodies))
+    simplified = to_simplified(BODY_SEP.join(b.replace(BODY_SEP, " ") for b in bodies))
     folded = simplified.translate(_FOLD)
-    parts = folded.split(_SEP)
+    parts = folded.split(BODY_SEP)
     if len(parts) != len(bodies):  # a conversion that ate a separator: do it one by one
         return [fold_for_index(b) for b in bodies]
     out = [" ".join(p.split()) for p in parts]
     if UNSURE in folded:
-        whole = simplified.split(_SEP)
+        whole = simplified.split(BODY_SEP)
         for i, p in enumerate(out):
             if UNSURE in p:
                 out[i] = split_cjk(fold_converted(whole[i]))

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import StoreError
+from ..importers.structured import BODY_SEP, index_bodies
 from ..importers.events import Profile, Verdict, judge_kept, profile, profiles, reasons, same_statement, sketch
 from ..models import DateSpan, Document, Entity, Event, Mention
 from ..text import fold_for_index
@@ -104,6 +105,11 @@ class Store(Queries):
         # A bulk import sets this: search-index rows are then written in batches (flush_index)
         # instead of in every document's transaction; fts_pending remembers what is due.
         self.defer_index = False
+        # A bulk load sets this too: flush_index then writes only the MinHash values, and the
+        # search-index rows all wait for the load's last flush (an event merged into many times
+        # is indexed once, not once per flush). _pended: events due since the last flush.
+        self.defer_search = False
+        self._pended: set[int] = set()
         # While a bulk load has dropped the index on event ids: every stored id -> its event
         # (drop_bulk_indexes), and the database's data_version it was read at (None: read it again).
         self._uid_map: dict[str, int] | None = None
@@ -158,16 +164,25 @@ class Store(Queries):
     def _build_indexes(self) -> None:
         """Create whatever table or index of the schema is missing (every statement is IF NOT
         EXISTS), the unique index on event ids too unless the table has its own. SQLite may
-        sort for an index in helper threads: the time of a bulk load's last step halves."""
+        sort for an index in helper threads: the time of a bulk load's last step halves. It
+        sorts in pieces spilled to temporary files and merges them; kept in memory instead
+        (``temp_store=MEMORY``, which an import sets) the same sorts take 2.5 times as long, so
+        they get files here. Changing ``temp_store`` drops the connection's temporary objects:
+        none may be needed across this call (``restore_indexes`` drops the uid map first)."""
         c = self.conn
         threads = c.execute("PRAGMA threads").fetchone()[0]
+        temp_store = c.execute("PRAGMA temp_store").fetchone()[0]
         c.execute(f"PRAGMA threads = {max(threads, min(4, os.cpu_count() or 1))}")
         try:
+            if temp_store == 2 and not c.in_transaction:
+                c.execute("PRAGMA temp_store = FILE")
             c.executescript(SCHEMA)
             if not uid_inline(c):
                 c.execute(UID_INDEX)
         finally:
             c.execute(f"PRAGMA threads = {threads}")
+            if c.execute("PRAGMA temp_store").fetchone()[0] != temp_store and not c.in_transaction:
+                c.execute(f"PRAGMA temp_store = {temp_store}")
 
     def _create(self) -> None:
         self._pragmas()
@@ -388,12 +403,12 @@ class Store(Queries):
         """End a bulk load (``drop_bulk_indexes``): create whatever index of the schema is missing
         (every statement is IF NOT EXISTS), put FTS5's automerge back and drop the uid map."""
         try:
-            try:
-                with self.conn:
-                    self._build_indexes()
-                    self._fts_automerge(self.FTS_AUTOMERGE)
-            finally:
-                self._drop_uid_map()
+            # Nothing is inserted any more: ids stay unique without the map, and the index build
+            # may drop temporary objects such as its triggers (_build_indexes).
+            self._drop_uid_map()
+            with self.conn:
+                self._build_indexes()
+                self._fts_automerge(self.FTS_AUTOMERGE)
         except sqlite3.IntegrityError as e:  # a bug: the uid map kept ids unique all along
             raise StoreError(f"{self.path}: event ids are not unique, the index on them cannot be built ({e})") from None
         except sqlite3.OperationalError as e:
@@ -688,7 +703,7 @@ class Store(Queries):
         for e in cand.entities:
             ents.setdefault(e.name, e.type)
         self._link(ev_id, s.start, ents, cand.tags)
-        c.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
+        self._pend(ev_id)
         # what _profile would compute from the stored rows
         stored = replace(mine, common=frozenset()) if mine.common else mine
         self.sketches.add(ev_id, s.start, hashes, buffer=self.defer_index)
@@ -764,7 +779,7 @@ class Store(Queries):
         rows = c.execute(
             "SELECT id, document_id, quote, start, \"end\", precision, approx, title, kind, entities, tags"
             " FROM mentions WHERE event_id = ? ORDER BY id", (ev_id,)).fetchall()
-        c.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
+        self._pend(ev_id)
         if not rows:
             c.execute("DELETE FROM event_entities WHERE event_id = ?", (ev_id,))
             c.execute("DELETE FROM event_tags WHERE event_id = ?", (ev_id,))
@@ -834,18 +849,34 @@ class Store(Queries):
     INDEX_BATCH = 2000  # pending events indexed per transaction by flush_index
     FLUSH_EVERY = 10_000  # a bulk import flushes when this many events are pending
 
-    def _index_body(self, ev_id: int) -> str | None:
-        """The folded search-index text of an event (None: the event is gone): its title, each
-        distinct statement once and at most INDEXED_QUOTES of them (an event retold by hundreds of
-        outlets must not make every merge re-index hundreds of quotes), entity names and aliases."""
-        row = self.conn.execute("SELECT title FROM events WHERE id = ?", (ev_id,)).fetchone()
-        if row is None:
-            return None
-        rows = self.conn.execute("SELECT quote, entities, tags FROM mentions WHERE event_id = ? ORDER BY id",
-                                 (ev_id,)).fetchall()
-        quotes = list(dict.fromkeys(r["quote"] for r in rows))[:INDEXED_QUOTES]
-        ents, _ = self._names(rows)
-        return fold_for_index(" ".join([row["title"] or ""] + quotes + list(ents) + self._aliases(ents)))
+    def _index_bodies(self, ids: list[int]) -> dict[int, str]:
+        """The folded search-index text of each of ``ids`` still stored: its title, each distinct
+        statement once and at most INDEXED_QUOTES of them (an event retold by hundreds of outlets
+        must not make every merge re-index hundreds of quotes), entity names and aliases. Two
+        queries per 500 events and one folding pass over all the texts (``index_bodies``): a
+        third of the time of a query and ``fold_for_index`` per event."""
+        c = self.conn
+        titles: dict[int, str] = {}
+        rows: dict[int, list] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            q = ",".join("?" * len(part))
+            titles.update(c.execute(f"SELECT id, title FROM events WHERE id IN ({q})", part))
+            for r in c.execute(f"SELECT event_id, quote, entities, tags FROM mentions WHERE event_id IN ({q})"
+                               " ORDER BY event_id, id", part):
+                rows.setdefault(r[0], []).append(r)
+        texts, alone = [], {}
+        for ev_id, title in titles.items():
+            mine = rows.get(ev_id, [])
+            quotes = list(dict.fromkeys(r["quote"] for r in mine))[:INDEXED_QUOTES]
+            ents, _ = self._names(mine)
+            text = " ".join([title or ""] + quotes + list(ents) + self._aliases(ents))
+            if BODY_SEP in text:  # (index_bodies' separator: a text holding it is folded alone)
+                alone[ev_id] = fold_for_index(text)
+            texts.append(text.replace(BODY_SEP, ""))
+        out = dict(zip(titles, index_bodies(texts)))
+        out.update(alone)
+        return out
 
     def _write_index(self, limit: int | None = None) -> int:
         """Inside a transaction: bring the search-index rows of (up to ``limit``) pending events up
@@ -853,11 +884,11 @@ class Store(Queries):
         c = self.conn
         sql = "SELECT event_id FROM fts_pending ORDER BY event_id" + (f" LIMIT {int(limit)}" if limit else "")
         ids = [r[0] for r in c.execute(sql)]
+        bodies = self._index_bodies(ids)
+        c.executemany("DELETE FROM events_fts WHERE rowid = ?", ((i,) for i in ids))
+        c.executemany("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", ((i, bodies[i]) for i in ids if i in bodies))
         for ev_id in ids:
-            c.execute("DELETE FROM events_fts WHERE rowid = ?", (ev_id,))
-            body = self._index_body(ev_id)
-            if body is not None:
-                c.execute("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", (ev_id, body))
+            if ev_id in bodies:
                 has = self.sketches.buffered(ev_id) or self.sketches.stored(ev_id)
                 if has is None:
                     has = c.execute("SELECT 1 FROM sketch_keys WHERE event_id = ? LIMIT 1", (ev_id,)).fetchone()
@@ -871,12 +902,16 @@ class Store(Queries):
     def flush_index(self) -> int:
         """Write every pending search-index row, ``INDEX_BATCH`` events per transaction (a bulk
         import calls this every so often and at its end; opening a store finishes what an
-        interrupted import left). Returns how many were written."""
+        interrupted import left). Returns how many were written. With ``defer_search`` only the
+        MinHash values are written (the rows wait for the last flush, once it is off)."""
         total = 0
         try:
             with self.transaction():
                 written = self.sketches.write()
             self.sketches.written(written)
+            self._pended.clear()
+            if self.defer_search:
+                return 0
             while True:
                 with self.transaction():
                     n = self._write_index(self.INDEX_BATCH)
@@ -886,7 +921,17 @@ class Store(Queries):
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: {e}") from None
 
+    def _pend(self, ev_id: int) -> None:
+        """Inside a transaction: the event's search-index row is out of date."""
+        self.conn.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
+        if self.defer_search:
+            self._pended.add(ev_id)
+
     def index_pending(self) -> int:
+        """Events due for the next flush (``defer_search``: those changed since the last one,
+        whose rows are kept for the end of the load)."""
+        if self.defer_search:
+            return len(self._pended)
         return self.conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
 
     def _aliases(self, names) -> list[str]:

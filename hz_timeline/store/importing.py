@@ -445,6 +445,7 @@ def import_paths(
             if records >= stored:
                 store.drop_bulk_indexes()
                 store.group_documents(True)
+                store.defer_search = True
                 bulk.append(True)
 
     def scratch() -> str:
@@ -544,7 +545,7 @@ def import_paths(
             except HzError:
                 if finished:
                     raise
-        store.defer_index = False
+        store.defer_index = store.defer_search = False
         store.conn.execute("PRAGMA wal_autocheckpoint=1000")
         try:
             store.flush_index()

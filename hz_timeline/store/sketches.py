@@ -17,6 +17,7 @@ this index makes; a rollback, or a change it cannot see (a bulk write, another c
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from typing import Callable
@@ -57,7 +58,7 @@ class SketchIndex:
             # In key order, so every list is built sorted.
             for h, start, ev in self.conn.execute("SELECT hash, start, event_id FROM sketch_keys ORDER BY hash, start, event_id"):
                 k = _key(start, ev)
-                keys, ids = stored.get(h) or stored.setdefault(h, ([], []))
+                keys, ids = stored.get(h) or stored.setdefault(h, (array("q"), []))
                 keys.append(k)
                 e = k & _EV_MASK
                 ids.append(one.setdefault(e, e))
@@ -259,21 +260,24 @@ class SketchIndex:
         self._txn.add(ev)
 
 
-_EV_BITS = 40
+_EV_BITS = 36  # with a YYYYMMDD (27 bits) above: a signed 64-bit int
 _EV_MASK = (1 << _EV_BITS) - 1
 
 
 def _key(start: str, ev: int) -> int:
     """A mirror key: an ISO start as YYYYMMDD, then the event id; ints in the order of the
-    table's (start, event_id). Anything but an ISO date raises ValueError (no mirror then)."""
-    if len(start) != 10 or start[4] != "-" or start[7] != "-":
+    table's (start, event_id), below 2**63. Anything but an ISO date, or an id past 2**36,
+    raises ValueError (no mirror then)."""
+    if len(start) != 10 or start[4] != "-" or start[7] != "-" or ev > _EV_MASK:
         raise ValueError(start)
     return int(start[:4] + start[5:7] + start[8:]) << _EV_BITS | ev
 
 
 # A value's keys, sorted, and beside them the event id of each (``key & _EV_MASK``): a look-up
-# slices out event ids without taking every key apart again.
-_Keys = tuple[list[int], list[int]]
+# slices out event ids without taking every key apart again. The keys are one block of 64-bit
+# ints: bisecting a list of a few thousand int objects spread over the heap waits on memory at
+# every step (a look-up 25 % slower).
+_Keys = tuple[array, list[int]]
 
 
 def _insort(table: dict[int, _Keys], h: int, k: int, ev: int) -> None:
@@ -281,7 +285,7 @@ def _insort(table: dict[int, _Keys], h: int, k: int, ev: int) -> None:
     ``insort`` puts them. (The caller passes ``ev``: one int object for all of an event's keys.)"""
     pair = table.get(h)
     if pair is None:
-        table[h] = ([k], [ev])
+        table[h] = (array("q", (k,)), [ev])
         return
     keys, ids = pair
     i = bisect_right(keys, k)
