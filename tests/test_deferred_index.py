@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hz_timeline.store import INDEXED_QUOTES, Store
 from hz_timeline.store import importing
-from hz_timeline.store.importing import import_paths
+from hz_timeline.store.importing import ImportOptions, _search_bodies, import_paths
 from hz_timeline.text import fold_for_index
 
 from test_shard import _dump
@@ -30,21 +30,21 @@ def _counts(db: Path) -> tuple[int, int, int, int]:
         c.close()
 
 
-def _import(tmp_path: Path, corpus: Path, name: str, bulk: bool, monkeypatch) -> tuple[Path, list]:
+def _import(tmp_path: Path, corpus: Path, name: str, bulk: bool, monkeypatch, jobs: int = 1) -> tuple[Path, list]:
     monkeypatch.setattr(importing, "BULK_MIN", 1 if bulk else 10**9)
     monkeypatch.setattr(Store, "FLUSH_EVERY", 15)
     db = tmp_path / f"{name}.db"
     flushes = []
     real = Store.flush_index
 
-    def flush(self):
-        n = real(self)
-        flushes.append((self.defer_search, n, _counts(db)))
+    def flush(self, bodies=None):
+        n = real(self, bodies)
+        flushes.append((self.defer_search, n, _counts(db), bodies is not None))
         return n
 
     monkeypatch.setattr(Store, "flush_index", flush)
     with Store(db) as s:
-        rep = import_paths(s, [str(corpus)])
+        rep = import_paths(s, [str(corpus)], options=ImportOptions(jobs=jobs))
         assert not rep.errors and rep.documents == 12
     monkeypatch.setattr(Store, "flush_index", real)
     return db, flushes
@@ -59,12 +59,37 @@ def test_a_bulk_load_of_articles_writes_search_rows_once_at_the_end(tmp_path, mo
     # merges come out the same); during the load they wrote no search-index row.
     assert len(bulk) == len(plain) >= 3
     during, last = bulk[:-1], bulk[-1]
-    assert all(deferred and n == 0 for deferred, n, _ in during)
-    assert all(fts == 0 and pending > 0 and sketches > 0 for _, _, (_, fts, pending, sketches) in during)
-    assert [c[3] for *_, c in during] == [c[3] for *_, c in plain[:-1]]
+    assert all(deferred and n == 0 for deferred, n, *_ in during)
+    assert all(fts == 0 and pending > 0 and sketches > 0 for _, _, (_, fts, pending, sketches), _ in during)
+    assert [f[2][3] for f in during] == [f[2][3] for f in plain[:-1]]
     events, fts, pending, _ = last[2]
     assert not last[0] and last[1] == events == fts and pending == 0
+    assert not last[3]  # one job: no workers to build the bodies
     assert _dump(bulk_db) == _dump(plain_db)
+    # With workers, they build the bodies of the last flush from the committed database.
+    farmed_db, farmed = _import(tmp_path, corpus, "farmed", True, monkeypatch, jobs=2)
+    assert farmed[-1][3] and farmed[-1][1] == farmed[-1][2][0]
+    assert _dump(farmed_db) == _dump(plain_db)
+
+
+def test_bodies_built_elsewhere_or_not_at_all(tmp_path):
+    corpus = tmp_path / "c"
+    write_corpus(corpus, 3, target_chars=400, style="newsroom")
+    with Store(tmp_path / "e.db") as s:
+        import_paths(s, [str(corpus)])
+        with s.transaction():  # every row due again, as at the end of a bulk load
+            s.conn.execute("DELETE FROM events_fts")
+            s.conn.execute("INSERT INTO fts_pending (event_id) SELECT id FROM events")
+        ids = [r[0] for r in s.conn.execute("SELECT event_id FROM fts_pending ORDER BY event_id")]
+        # A worker's read-only connection gives what the writer would build...
+        assert _search_bodies(str(s.path), ids) == s._index_bodies(ids)
+        assert _search_bodies(str(tmp_path / "gone.db"), ids) is None  # (the writer builds them then)
+        # ...and a batch without bodies is built here.
+        asked = []
+        n = s.flush_index(lambda batches: (asked.append(b) or None for b in batches))
+        assert n == len(ids) and asked == [ids]
+        got = dict(s.conn.execute("SELECT rowid, body FROM events_fts"))
+        assert got == s._index_bodies(ids)
 
 
 def test_index_bodies_many_at_a_time_are_those_of_one_at_a_time(tmp_path):

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Iterable
 
 import sqlite_utils
 
@@ -850,41 +851,19 @@ class Store(Queries):
     FLUSH_EVERY = 10_000  # a bulk import flushes when this many events are pending
 
     def _index_bodies(self, ids: list[int]) -> dict[int, str]:
-        """The folded search-index text of each of ``ids`` still stored: its title, each distinct
-        statement once and at most INDEXED_QUOTES of them (an event retold by hundreds of outlets
-        must not make every merge re-index hundreds of quotes), entity names and aliases. Two
-        queries per 500 events and one folding pass over all the texts (``index_bodies``): a
-        third of the time of a query and ``fold_for_index`` per event."""
-        c = self.conn
-        titles: dict[int, str] = {}
-        rows: dict[int, list] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            q = ",".join("?" * len(part))
-            titles.update(c.execute(f"SELECT id, title FROM events WHERE id IN ({q})", part))
-            for r in c.execute(f"SELECT event_id, quote, entities, tags FROM mentions WHERE event_id IN ({q})"
-                               " ORDER BY event_id, id", part):
-                rows.setdefault(r[0], []).append(r)
-        texts, alone = [], {}
-        for ev_id, title in titles.items():
-            mine = rows.get(ev_id, [])
-            quotes = list(dict.fromkeys(r["quote"] for r in mine))[:INDEXED_QUOTES]
-            ents, _ = self._names(mine)
-            text = " ".join([title or ""] + quotes + list(ents) + self._aliases(ents))
-            if BODY_SEP in text:  # (index_bodies' separator: a text holding it is folded alone)
-                alone[ev_id] = fold_for_index(text)
-            texts.append(text.replace(BODY_SEP, ""))
-        out = dict(zip(titles, index_bodies(texts)))
-        out.update(alone)
-        return out
+        return search_bodies(self.conn, ids)
 
-    def _write_index(self, limit: int | None = None) -> int:
+    def _write_index(self, limit: int | None = None, ids: list[int] | None = None,
+                     bodies: dict[int, str] | None = None) -> int:
         """Inside a transaction: bring the search-index rows of (up to ``limit``) pending events up
-        to date. Returns how many were written."""
+        to date, or of ``ids`` (given ``bodies``: their ``search_bodies``, if computed elsewhere).
+        Returns how many were written."""
         c = self.conn
-        sql = "SELECT event_id FROM fts_pending ORDER BY event_id" + (f" LIMIT {int(limit)}" if limit else "")
-        ids = [r[0] for r in c.execute(sql)]
-        bodies = self._index_bodies(ids)
+        if ids is None:
+            sql = "SELECT event_id FROM fts_pending ORDER BY event_id" + (f" LIMIT {int(limit)}" if limit else "")
+            ids = [r[0] for r in c.execute(sql)]
+        if bodies is None:
+            bodies = self._index_bodies(ids)
         c.executemany("DELETE FROM events_fts WHERE rowid = ?", ((i,) for i in ids))
         c.executemany("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", ((i, bodies[i]) for i in ids if i in bodies))
         for ev_id in ids:
@@ -899,11 +878,16 @@ class Store(Queries):
         c.executemany("DELETE FROM fts_pending WHERE event_id = ?", ((i,) for i in ids))
         return len(ids)
 
-    def flush_index(self) -> int:
+    def flush_index(self, bodies: Callable[[list[list[int]]], Iterable[dict[int, str] | None]] | None = None) -> int:
         """Write every pending search-index row, ``INDEX_BATCH`` events per transaction (a bulk
         import calls this every so often and at its end; opening a store finishes what an
         interrupted import left). Returns how many were written. With ``defer_search`` only the
-        MinHash values are written (the rows wait for the last flush, once it is off)."""
+        MinHash values are written (the rows wait for the last flush, once it is off).
+
+        ``bodies``: given the pending events in batches, the ``search_bodies`` of each batch in
+        order (or None for one to build here), computed elsewhere from the committed database:
+        the end of a bulk load has them built by the idle import workers while this connection
+        writes."""
         total = 0
         try:
             with self.transaction():
@@ -912,6 +896,12 @@ class Store(Queries):
             self._pended.clear()
             if self.defer_search:
                 return 0
+            if bodies is not None:
+                ids = [r[0] for r in self.conn.execute("SELECT event_id FROM fts_pending ORDER BY event_id")]
+                batches = [ids[i : i + self.INDEX_BATCH] for i in range(0, len(ids), self.INDEX_BATCH)]
+                for batch, got in zip(batches, bodies(batches)):
+                    with self.transaction():
+                        total += self._write_index(ids=batch, bodies=got)
             while True:
                 with self.transaction():
                     n = self._write_index(self.INDEX_BATCH)
@@ -935,7 +925,42 @@ class Store(Queries):
         return self.conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
 
     def _aliases(self, names) -> list[str]:
-        from ..importers.events import load_knowledge
+        return _aliases(names)
 
-        by_name = load_knowledge().names
-        return [alias for n in names for alias in by_name.get(n, ())]
+
+def search_bodies(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
+    """The folded search-index text of each of ``ids`` still stored (``conn``: any connection to
+    the store, rows as ``sqlite3.Row``): its title, each distinct statement once and at most
+    INDEXED_QUOTES of them (an event retold by hundreds of outlets must not make every merge
+    re-index hundreds of quotes), entity names and aliases. Two queries per 500 events and one
+    folding pass over all the texts (``index_bodies``): a third of the time of a query and
+    ``fold_for_index`` per event."""
+    c = conn
+    titles: dict[int, str] = {}
+    rows: dict[int, list] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i : i + 500]
+        q = ",".join("?" * len(part))
+        titles.update(c.execute(f"SELECT id, title FROM events WHERE id IN ({q})", part))
+        for r in c.execute(f"SELECT event_id, quote, entities, tags FROM mentions WHERE event_id IN ({q})"
+                           " ORDER BY event_id, id", part):
+            rows.setdefault(r[0], []).append(r)
+    texts, alone = [], {}
+    for ev_id, title in titles.items():
+        mine = rows.get(ev_id, [])
+        quotes = list(dict.fromkeys(r["quote"] for r in mine))[:INDEXED_QUOTES]
+        ents, _ = Store._names(mine)
+        text = " ".join([title or ""] + quotes + list(ents) + _aliases(ents))
+        if BODY_SEP in text:  # (index_bodies' separator: a text holding it is folded alone)
+            alone[ev_id] = fold_for_index(text)
+        texts.append(text.replace(BODY_SEP, ""))
+    out = dict(zip(titles, index_bodies(texts)))
+    out.update(alone)
+    return out
+
+
+def _aliases(names) -> list[str]:
+    from ..importers.events import load_knowledge
+
+    by_name = load_knowledge().names
+    return [alias for n in names for alias in by_name.get(n, ())]

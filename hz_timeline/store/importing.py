@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections import deque
@@ -45,7 +46,7 @@ from ..importers.structured import (
     CHUNK_SIZE, PackedLines, build_events_chunk, chunk_path, chunk_sha, groups, jsonl_groups, pack_lines, split_records,
 )
 from ..models import Document
-from . import Store, prepare_candidates
+from . import Store, prepare_candidates, search_bodies
 from .bulk_import import copy_shard, remove_document, write_chunk, write_chunk_merged
 from .shard import build_shard
 
@@ -331,6 +332,22 @@ def _work_chunk(records, name: str, fmt: str, path: str, mapping: dict, skip_bad
             gc.enable()
 
 
+def _search_bodies(db: str, ids: list[int]) -> dict[int, str] | None:
+    """``search_bodies`` read from the committed database through a read-only connection of this
+    worker (None if it can't be read: the writer then builds them itself)."""
+    try:
+        conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.row_factory = sqlite3.Row
+        return search_bodies(conn, ids)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def _worker_init() -> None:
     """Workers leave Ctrl-C to the parent, which stops them (no tracebacks from the pool)."""
     import signal
@@ -547,8 +564,18 @@ def import_paths(
                     raise
         store.defer_index = store.defer_search = False
         store.conn.execute("PRAGMA wal_autocheckpoint=1000")
+
+        def bodies(batches: list[list[int]]):
+            """The search-index bodies of a bulk load's events, built by the workers (idle now)."""
+            futures = [pool.submit(_search_bodies, str(store.path), b) for b in batches]
+            for f in futures:
+                try:
+                    yield f.result()
+                except Exception:  # noqa: BLE001 (a worker gone: the writer builds them)
+                    yield None
+
         try:
-            store.flush_index()
+            store.flush_index(bodies if bulk and finished and jobs > 1 else None)
         except HzError:
             if finished:
                 raise  # nothing else went wrong: this is the error to report
