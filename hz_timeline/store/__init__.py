@@ -100,6 +100,8 @@ class Store(Queries):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._profiles: dict[int, Profile] = {}
+        self._rows: dict[int, list[tuple]] = {}  # event id -> its mention rows (_event_rows)
+        self._rows_held = 0
         self._counts: dict[str, int] = {}  # entity name -> events, counted when the store had _counted events
         self._counted = -1
         self._ids: dict[tuple[str, str], int] = {}  # (table, name) -> id of entities and tags
@@ -221,6 +223,7 @@ class Store(Queries):
 
     def _rolled_back(self) -> None:
         self._profiles.clear()
+        self._forget_rows()
         self._ids.clear()
         self.sketches.rollback()
         self.actors.forget()
@@ -505,6 +508,7 @@ class Store(Queries):
         connection): drop what may describe them. ``sketches=False`` keeps the mirror of the
         MinHash table, for writes that leave it alone."""
         self._profiles.clear()
+        self._forget_rows()
         self._counts, self._counted = {}, -1
         self.actors.forget()
         if sketches:
@@ -523,6 +527,7 @@ class Store(Queries):
 
     def _remove_document(self, doc_id: int) -> int:
         c = self.conn
+        self._forget_rows()  # (mentions go below, not through _insert_mention)
         events = [r[0] for r in c.execute("SELECT DISTINCT event_id FROM mentions WHERE document_id = ? AND event_id IS NOT NULL", (doc_id,))]
         n = c.execute("DELETE FROM mentions WHERE document_id = ?", (doc_id,)).rowcount
         c.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
@@ -699,6 +704,7 @@ class Store(Queries):
             " disputed) VALUES (?,?,?,?,?,?,?,?,?,1,1,?)",
             (uid, s.start, s.end, int(s.start[:4]), s.precision, int(s.approx), cand.title, m.quote, cand.kind,
              int(disputed))).lastrowid
+        self._hold_rows(ev_id, [])  # (_insert_mention adds the one row)
         self._insert_mention(m, doc_id, ev_id, cand, None)
         ents: dict[str, str] = {}
         for e in cand.entities:
@@ -755,18 +761,49 @@ class Store(Queries):
 
     def _insert_mention(self, m: Mention, doc_id: int, event_id: int | None, cand: Event | None, verdict: Verdict | None):
         s = m.span
-        self.conn.execute(
+        ents = _dumps([[e.name, e.type] for e in cand.entities]) if cand else None
+        tags = _dumps(list(cand.tags)) if cand else None
+        row_id = self.conn.execute(
             "INSERT INTO mentions (event_id, document_id, start_char, end_char, quote, time_text, time_start_char,"
             ' time_end_char, start, "end", precision, approx, resolution, explanation, title, kind, entities, tags,'
             " merge_score, merge_reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (event_id, doc_id, m.start_char, m.end_char, m.quote, m.time_text, m.time_start_char, m.time_end_char,
              s.start, s.end, s.precision, int(s.approx), s.resolution, s.explanation,
-             cand.title if cand else None, cand.kind if cand else None,
-             _dumps([[e.name, e.type] for e in cand.entities]) if cand else None,
-             _dumps(list(cand.tags)) if cand else None,
+             cand.title if cand else None, cand.kind if cand else None, ents, tags,
              verdict.score if verdict else None,
              _dumps(list(verdict.reasons)) if verdict else None),
-        )
+        ).lastrowid
+        held = self._rows.get(event_id) if event_id is not None else None
+        if held is not None:
+            held.append((row_id, doc_id, m.quote, s.start, s.end, s.precision, int(s.approx),
+                         cand.title if cand else None, cand.kind if cand else None, ents, tags))
+            self._rows_held += 1
+
+    # Each merge recomputes the event from all its statements: reading them back, an event retold
+    # a hundred times is read a hundred times. The rows of events written or read lately are held
+    # in memory instead (``_rows``: event id -> its rows, as the query below gives them), kept up
+    # to date by _insert_mention and dropped with the other caches (a rollback, a write that does
+    # not go through here, another connection's write), or when they hold MENTION_CACHE rows.
+    MENTION_CACHE = 300_000
+    _ROWS = 'SELECT id, document_id, quote, start, "end", precision, approx, title, kind, entities, tags FROM mentions'
+
+    def _forget_rows(self) -> None:
+        self._rows.clear()
+        self._rows_held = 0
+
+    def _event_rows(self, ev_id: int) -> list[tuple]:
+        rows = self._rows.get(ev_id)
+        if rows is None:
+            rows = [tuple(r) for r in self.conn.execute(f"{self._ROWS} WHERE event_id = ? ORDER BY id", (ev_id,))]
+            self._hold_rows(ev_id, rows)
+        return rows
+
+    def _hold_rows(self, ev_id: int, rows: list[tuple]) -> None:
+        if self._rows_held + len(rows) > self.MENTION_CACHE:
+            self._rows.clear()
+            self._rows_held = 0
+        self._rows[ev_id] = rows
+        self._rows_held += len(rows)
 
     def _refresh_event(self, ev_id: int, added: list[tuple[Profile, list[int]]] | None = None) -> None:
         """Recompute an event from its mentions (or drop it when none are left).
@@ -777,11 +814,10 @@ class Store(Queries):
         """
         c = self.conn
         old_profile = self._profiles.pop(ev_id, None)
-        rows = c.execute(
-            "SELECT id, document_id, quote, start, \"end\", precision, approx, title, kind, entities, tags"
-            " FROM mentions WHERE event_id = ? ORDER BY id", (ev_id,)).fetchall()
+        rows = self._event_rows(ev_id)
         self._pend(ev_id)
         if not rows:
+            self._rows.pop(ev_id, None)
             c.execute("DELETE FROM event_entities WHERE event_id = ?", (ev_id,))
             c.execute("DELETE FROM event_tags WHERE event_id = ?", (ev_id,))
             self.sketches.drop(ev_id)
@@ -790,44 +826,47 @@ class Store(Queries):
             self.actors.dropped(ev_id)
             return
         # Title and summary come from a complete statement (abstracts are often cut short).
-        complete = [r for r in rows if _COMPLETE.search(r["quote"])]
+        # (rows: id, document_id, quote, start, end, precision, approx, title, kind, entities, tags)
+        complete = [r for r in rows if _COMPLETE.search(r[2])]
         # Among them the shortest is the most focused statement of what happened.
-        first = min(complete, key=lambda r: (len(r["quote"]), r["id"])) if complete else max(rows, key=lambda r: len(r["quote"]))
+        first = min(complete, key=lambda r: (len(r[2]), r[0])) if complete else max(rows, key=lambda r: len(r[2]))
         # The most precise statement dates the event; ties go to the first source.
-        best = min(rows, key=lambda r: (PRECISION_ORDER.get(r["precision"], 99), r["id"]))
+        best = min(rows, key=lambda r: (PRECISION_ORDER.get(r[5], 99), r[0]))
         ents, tags = self._names(rows)
-        n_sources = len({r["document_id"] for r in rows})
+        n_sources = len({r[1] for r in rows})
+        start, end, precision, approx, title, quote, kind = best[3], best[4], best[5], best[6], first[7], first[2], first[8]
         # Two EXISTS, not one OR: SQLite answers an OR by collecting every match from both indexes first.
         disputed = bool(c.execute("SELECT EXISTS (SELECT 1 FROM disputes WHERE event_a = ?)"
                                   " OR EXISTS (SELECT 1 FROM disputes WHERE event_b = ?)", (ev_id, ev_id)).fetchone()[0])
         cur = c.execute('SELECT start, "end" FROM events WHERE id = ?', (ev_id,)).fetchone()
-        if cur is not None and (cur[0], cur[1]) == (best["start"], best["end"]):
+        if cur is not None and (cur[0], cur[1]) == (start, end):
             # Dates unchanged (the usual merge): leave the three date indexes alone.
             c.execute("UPDATE events SET precision=?, approx=?, title=?, summary=?, kind=?, n_mentions=?, n_sources=?,"
-                      " disputed=? WHERE id=?", (best["precision"], best["approx"], first["title"], first["quote"],
-                                                 first["kind"], len(rows), n_sources, int(disputed), ev_id))
+                      " disputed=? WHERE id=?", (precision, approx, title, quote, kind, len(rows), n_sources,
+                                                 int(disputed), ev_id))
         else:
-            self.actors.moved(ev_id, best["start"])
+            self.actors.moved(ev_id, start)
             c.execute(
                 'UPDATE events SET start=?, "end"=?, year=?, precision=?, approx=?, title=?, summary=?, kind=?,'
                 " n_mentions=?, n_sources=?, disputed=? WHERE id=?",
-                (best["start"], best["end"], int(best["start"][:4]), best["precision"], best["approx"], first["title"],
-                 first["quote"], first["kind"], len(rows), n_sources, int(disputed), ev_id),
+                (start, end, int(start[:4]), precision, approx, title, quote, kind, len(rows), n_sources,
+                 int(disputed), ev_id),
             )
-        self._relink(ev_id, best["start"], ents, tags)
-        self.sketches.update(ev_id, best["start"], [h for _, h in added] if added is not None else None,
+        self._relink(ev_id, start, ents, tags)
+        self.sketches.update(ev_id, start, [h for _, h in added] if added is not None else None,
                              lambda: sketch(self._profile(ev_id).grams))
         if added and old_profile is not None and len(rows) <= PROFILE_QUOTES:
             ps = [old_profile, *(p for p, _ in added)]
             i = sys.intern  # as _interned does (the sets are unions of interned ones already)
             self._profiles[ev_id] = Profile(
-                i(best["start"]), i(best["end"]), i(best["precision"]), frozenset().union(*(p.grams for p in ps)),
+                i(start), i(end), i(precision), frozenset().union(*(p.grams for p in ps)),
                 frozenset().union(*(p.key for p in ps)), frozenset().union(*(p.places for p in ps)),
                 frozenset().union(*(p.actions for p in ps)))
 
     @staticmethod
     def _names(rows) -> tuple[dict[str, str], list[str]]:
-        """Entities (name -> type, first seen first) and tags of an event's mention rows."""
+        """Entities (name -> type, first seen first) and tags of an event's mention rows (rows
+        ending in the entities and the tags, as JSON)."""
         ents: dict[str, str] = {}
         tags: dict[str, None] = {}
         # The statements of one event mostly name the same actors: a list already taken in adds
@@ -835,7 +874,7 @@ class Store(Queries):
         done_ents: set[str] = set()
         done_tags: set[str] = set()
         for r in rows:
-            e, t = r["entities"], r["tags"]
+            e, t = r[-2], r[-1]
             if e and e not in done_ents:
                 done_ents.add(e)
                 for name, typ in _parsed(e):
