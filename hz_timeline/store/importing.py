@@ -566,11 +566,17 @@ def import_paths(
         store.conn.execute("PRAGMA wal_autocheckpoint=1000")
 
         def bodies(batches: list[list[int]]):
-            """The search-index bodies of a bulk load's events, built by the workers (idle now)."""
-            futures = [pool.submit(_search_bodies, str(store.path), b) for b in batches]
-            for f in futures:
+            """The search-index bodies of a bulk load's events, built by the workers (idle now), a
+            few batches ahead of the writer (not all at once: they would wait in memory)."""
+            ahead: deque = deque()
+            todo = iter(batches)
+            while True:
+                while len(ahead) < window and (b := next(todo, None)) is not None:
+                    ahead.append(pool.submit(_search_bodies, str(store.path), b))
+                if not ahead:
+                    return
                 try:
-                    yield f.result()
+                    yield ahead.popleft().result()
                 except Exception:  # noqa: BLE001 (a worker gone: the writer builds them)
                     yield None
 
