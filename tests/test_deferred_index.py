@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from hz_timeline.store import INDEXED_QUOTES, Store
+from hz_timeline.store import INDEXED_QUOTES, Store, _aliases, search_bodies
 from hz_timeline.store import importing
 from hz_timeline.store.importing import ImportOptions, _search_bodies, import_paths
 from hz_timeline.text import fold_for_index
@@ -82,14 +82,14 @@ def test_bodies_built_elsewhere_or_not_at_all(tmp_path):
             s.conn.execute("INSERT INTO fts_pending (event_id) SELECT id FROM events")
         ids = [r[0] for r in s.conn.execute("SELECT event_id FROM fts_pending ORDER BY event_id")]
         # A worker's read-only connection gives what the writer would build...
-        assert _search_bodies(str(s.path), ids) == s._index_bodies(ids)
+        assert _search_bodies(str(s.path), ids) == search_bodies(s.conn, ids)
         assert _search_bodies(str(tmp_path / "gone.db"), ids) is None  # (the writer builds them then)
         # ...and a batch without bodies is built here.
         asked = []
         n = s.flush_index(lambda batches: (asked.append(b) or None for b in batches))
         assert n == len(ids) and asked == [ids]
         got = dict(s.conn.execute("SELECT rowid, body FROM events_fts"))
-        assert got == s._index_bodies(ids)
+        assert got == search_bodies(s.conn, ids)
 
 
 def test_index_bodies_many_at_a_time_are_those_of_one_at_a_time(tmp_path):
@@ -111,7 +111,7 @@ def test_index_bodies_many_at_a_time_are_those_of_one_at_a_time(tmp_path):
                           " VALUES (?, ?, 0, 1, ?, '', 0, 0, 'explicit', ?, '[]')",
                           (ev, doc, quote, '[["宇树科技", "org"], ["杭州", "place"]]'))
             c.execute("DELETE FROM mentions WHERE event_id = ?", (ids[1],))
-        got = s._index_bodies(ids + [10**9])  # (and one that is not there)
+        got = search_bodies(s.conn, ids + [10**9])  # (and one that is not there)
 
         def one(ev_id: int) -> str:  # what the index was built from, one event at a time
             title = c.execute("SELECT title FROM events WHERE id = ?", (ev_id,)).fetchone()[0]
@@ -119,7 +119,7 @@ def test_index_bodies_many_at_a_time_are_those_of_one_at_a_time(tmp_path):
                              (ev_id,)).fetchall()
             quotes = list(dict.fromkeys(r["quote"] for r in rows))[:INDEXED_QUOTES]
             ents, _ = s._names(rows)
-            return fold_for_index(" ".join([title or ""] + quotes + list(ents) + s._aliases(ents)))
+            return fold_for_index(" ".join([title or ""] + quotes + list(ents) + _aliases(ents)))
 
         assert set(got) == set(ids)
         assert got == {i: one(i) for i in ids}

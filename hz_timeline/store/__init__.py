@@ -892,9 +892,6 @@ class Store(Queries):
     INDEX_BATCH = 2000  # pending events indexed per transaction by flush_index
     FLUSH_EVERY = 10_000  # a bulk import flushes when this many events are pending
 
-    def _index_bodies(self, ids: list[int]) -> dict[int, str]:
-        return search_bodies(self.conn, ids)
-
     def _write_index(self, limit: int | None = None, ids: list[int] | None = None,
                      bodies: dict[int, str] | None = None) -> int:
         """Inside a transaction: bring the search-index rows of (up to ``limit``) pending events up
@@ -905,7 +902,7 @@ class Store(Queries):
             sql = "SELECT event_id FROM fts_pending ORDER BY event_id" + (f" LIMIT {int(limit)}" if limit else "")
             ids = [r[0] for r in c.execute(sql)]
         if bodies is None:
-            bodies = self._index_bodies(ids)
+            bodies = search_bodies(c, ids)
         c.executemany("DELETE FROM events_fts WHERE rowid = ?", ((i,) for i in ids))
         c.executemany("INSERT INTO events_fts (rowid, body) VALUES (?, ?)", ((i, bodies[i]) for i in ids if i in bodies))
         for ev_id in ids:
@@ -966,9 +963,6 @@ class Store(Queries):
             return len(self._pended)
         return self.conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
 
-    def _aliases(self, names) -> list[str]:
-        return _aliases(names)
-
 
 def search_bodies(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
     """The folded search-index text of each of ``ids`` still stored (``conn``: any connection to
@@ -977,14 +971,13 @@ def search_bodies(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
     re-index hundreds of quotes), entity names and aliases. Two queries per 500 events and one
     folding pass over all the texts (``index_bodies``): a third of the time of a query and
     ``fold_for_index`` per event."""
-    c = conn
     titles: dict[int, str] = {}
     rows: dict[int, list] = {}
     for i in range(0, len(ids), 500):
         part = ids[i : i + 500]
         q = ",".join("?" * len(part))
-        titles.update(c.execute(f"SELECT id, title FROM events WHERE id IN ({q})", part))
-        for r in c.execute(f"SELECT event_id, quote, entities, tags FROM mentions WHERE event_id IN ({q})"
+        titles.update(conn.execute(f"SELECT id, title FROM events WHERE id IN ({q})", part))
+        for r in conn.execute(f"SELECT event_id, quote, entities, tags FROM mentions WHERE event_id IN ({q})"
                            " ORDER BY event_id, id", part):
             rows.setdefault(r[0], []).append(r)
     texts, alone = [], {}
