@@ -27,10 +27,12 @@ def count_documents(db: Path) -> int:
         c.close()
 
 
-def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float = 60) -> None:
+def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float = 60) -> list[int]:
     """SIGKILL ``proc`` as soon as ``ready()`` (a look at its database, which may be locked or not
-    there yet: such errors count as not ready), or when it has run ``timeout`` seconds."""
+    there yet: such errors count as not ready), or when it has run ``timeout`` seconds. Returns
+    the process ids of its children (its import workers) at that moment."""
     deadline = time.monotonic() + timeout
+    children: list[int] = []
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             try:
@@ -40,5 +42,37 @@ def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float 
                 pass
             time.sleep(0.02)
     finally:
+        children = children_of(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+    return children
+
+
+def children_of(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc; [] elsewhere)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def running(pids: list[int], timeout: float) -> list[int]:
+    """Those of ``pids`` still running (not zombies) after up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z":
+                alive.append(pid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)

@@ -20,7 +20,7 @@ from hz_timeline.store import Store
 from hz_timeline.store import importing
 from hz_timeline.store.importing import ImportOptions, import_paths
 
-from helpers import count_documents, index_names as _indexes, kill_when
+from helpers import count_documents, index_names as _indexes, kill_when, running
 from test_shard import _dump, _ev
 
 CORPUS = Path(__file__).resolve().parents[1] / "hz_timeline" / "corpus"
@@ -199,8 +199,9 @@ def test_sigkill_mid_bulk_load_then_the_next_writer_repairs_and_a_rerun_finishes
         import_paths(s, [str(src)], options=ImportOptions(chunk_size=50))
     db = tmp_path / "e.db"
     proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(db), str(src)], stderr=subprocess.PIPE)
-    kill_when(proc, lambda: db.exists() and count_documents(db) >= 5)
+    workers = kill_when(proc, lambda: db.exists() and count_documents(db) >= 5)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read()
+    assert len(workers) == 2 and not running(workers, timeout=10), "the workers outlive their killed parent"
     assert "events_uid" not in _indexes(db) and _automerge(db) == 0, "killed before the load began or after it ended"
     monkeypatch.setattr(importing, "BULK_MIN", 1)
     with Store(db) as s:

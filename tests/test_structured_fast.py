@@ -167,7 +167,7 @@ def test_jsonl_cut_on_bytes_gives_the_records_of_the_text(text, plain, size):
     data = text.encode("utf-8")
     decoded, start = decode_where(data, "f.jsonl")
     assert decoded == text.lstrip("\ufeff")
-    packs = jsonl_groups(data, start, decoded, size)
+    packs = jsonl_groups(data, start, size)
     assert (packs is not None) == plain
     if packs is None:
         return

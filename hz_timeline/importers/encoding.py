@@ -22,7 +22,7 @@ _BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\ue000-\uf8ff\ufffd]
 SAMPLE = 200_000  # characters scored when choosing between GB18030 and Big5
 
 
-def _looks_binary(text: str, name: str) -> None:
+def looks_binary(text: str, name: str) -> None:
     sample = text[:SAMPLE]
     bad = len(_BAD.findall(sample))
     if bad > max(2, len(sample) // 200):
@@ -69,19 +69,19 @@ def decode_where(data: bytes, name: str) -> tuple[str, int | None]:
             text = data[3:].decode("utf-8")
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: has a UTF-8 BOM but is not valid UTF-8 (byte {e.start + 3})") from None
-        _looks_binary(text, name)
+        looks_binary(text, name)
         return text, 3
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: has a UTF-16 BOM but is not valid UTF-16 (byte {e.start})") from None
-        _looks_binary(text, name)
+        looks_binary(text, name)
         return text, None
     if b"\x00" in data[:4096]:
         text16 = _utf16_without_bom(data)
         if text16 is not None and not _BAD.search(text16[:4096]):
-            _looks_binary(text16, name)
+            looks_binary(text16, name)
             return text16, None
         raise InputError(f"{name}: looks like a binary file (NUL bytes), not text")
     try:
@@ -89,7 +89,7 @@ def decode_where(data: bytes, name: str) -> tuple[str, int | None]:
     except UnicodeDecodeError:
         pass
     else:
-        _looks_binary(text, name)
+        looks_binary(text, name)
         return text, 0
     candidates = []
     for enc in ("gb18030", "big5"):
@@ -106,5 +106,5 @@ def decode_where(data: bytes, name: str) -> tuple[str, int | None]:
     score, enc, text, n = candidates[0]
     if n >= 20 and score < 0.15:
         raise InputError(f"{name}: cannot be decoded as UTF-8, UTF-16, GB18030/GBK or Big5 (the best guess, {enc}, gives mojibake)")
-    _looks_binary(text, name)
+    looks_binary(text, name)
     return text, None

@@ -552,38 +552,75 @@ def pack_lines(records: list) -> PackedLines | None:
 # Characters other than \n that end a line to str.splitlines: a file with none of them is cut into
 # the same lines by bytes.find(b"\n"). (The one-byte ones are looked for in the bytes, faster.)
 _OTHER_BREAKS = b"\r\x0b\x0c\x1c\x1d\x1e", "\x85\u2028\u2029"
+_NOT_A_RECORD = re.compile(rb"\n[^{]")  # a line that doesn't start with "{" (a blank one among them)
 
 
-def jsonl_groups(data: bytes, start: int, text: str, size: int) -> list[PackedLines] | None:
-    """``split_records`` of a JSONL file cut into groups of ``size`` and packed, without splitting
-    the decoded text into a million strings and encoding them again to send them: the groups are
-    slices of ``data``, the file's bytes, whose UTF-8 decoding from ``start`` is ``text``
-    (``encoding.decode_where``). Only for the plain layout every JSON Lines writer produces,
-    which gives the same records: \\n line ends and no other line break, and every line (but an
-    empty last one) starting with "{" (so none is blank). None when the file is laid out
-    otherwise: the caller then splits ``text``."""
-    if any(bytes((c,)) in data for c in _OTHER_BREAKS[0]) or any(c in text for c in _OTHER_BREAKS[1]):
-        return None
-    out: list[PackedLines] = []
-    find = data.find
+class NotPlain(ValueError):
+    """A JSONL file not laid out as ``jsonl_groups`` needs: its text is cut instead."""
+
+
+def _nth_newline(data: bytes, a: int, n: int, guess: int) -> int:
+    """Where the n-th b"\n" at or after ``a`` is (-1: fewer): counted in C up to an estimate
+    (``guess`` bytes on, n lines of the length seen so far), then a few lines on or back."""
+    b = min(len(data), a + max(1, guess))
+    c = data.count(b"\n", a, b)
+    j = b
+    if c >= n:
+        for _ in range(c - n + 1):
+            j = data.rfind(b"\n", a, j)
+        return j
+    j = b - 1
+    for _ in range(n - c):
+        j = data.find(b"\n", j + 1)
+        if j < 0:
+            return -1
+    return j
+
+
+def iter_jsonl_groups(data: bytes, start: int, size: int):
+    """``split_records`` of a JSONL file in UTF-8 cut into groups of ``size`` and packed, one group
+    at a time, without decoding the file or splitting it into a million strings: the groups are
+    slices of ``data``, the file's bytes from ``start`` (after a BOM). Only for the plain layout
+    every JSON Lines writer produces, which gives the same records: valid UTF-8, \n line ends and
+    no other line break, and every line (but an empty last one) starting with "{" (so none is
+    blank). Each group is checked as it is cut: ``NotPlain`` at the first that fails (the caller
+    then decodes the whole file and cuts its text), so a caller may start work on the groups
+    before the end of the file is read (but write nothing until the last one is out)."""
     end = len(data)
-    pos = a = start
-    no = n = 0
+    pos, no = start, 0
+    avg = 0
     while pos < end:
         if data[pos] != 0x7B:  # "{"
-            return None
-        j = find(b"\n", pos)
-        if j < 0:
-            j = end
-        no += 1
-        n += 1
+            raise NotPlain("a line does not start with {")
+        if not avg:
+            probe = min(end, pos + (1 << 20))
+            avg = max(1, (probe - pos) // max(1, data.count(b"\n", pos, probe)))
+        j = _nth_newline(data, pos, size, size * avg)
+        n = size
+        if j < 0:  # the last group: up to the file's last line end, if it has one
+            j = end - 1 if data[end - 1] == 0x0A else end
+            n = data.count(b"\n", pos, j) + 1
+        piece = data[pos:j]
+        if any(bytes((c,)) in piece for c in _OTHER_BREAKS[0]) or _NOT_A_RECORD.search(data, pos, min(j + 1, end)):
+            raise NotPlain("other line breaks or a line that is not a record")
+        try:
+            text = str(piece, "utf-8")
+        except UnicodeDecodeError:
+            raise NotPlain("not UTF-8") from None
+        if any(c in text for c in _OTHER_BREAKS[1]):
+            raise NotPlain("other line breaks")
+        yield PackedLines(piece, range(no + 1, no + n + 1), b"\n")
+        no += n
+        avg = max(1, (j + 1 - pos) // n)
         pos = j + 1
-        if n == size:
-            out.append(PackedLines(data[a:j], range(no - n + 1, no + 1), b"\n"))
-            n, a = 0, pos
-    if n:
-        out.append(PackedLines(data[a:min(pos - 1, end)], range(no - n + 1, no + 1), b"\n"))
-    return out
+
+
+def jsonl_groups(data: bytes, start: int, size: int) -> list[PackedLines] | None:
+    """All of ``iter_jsonl_groups``, or None when the file is not laid out plainly."""
+    try:
+        return list(iter_jsonl_groups(data, start, size))
+    except NotPlain:
+        return None
 
 
 def groups(records: list, size: int) -> list[list]:

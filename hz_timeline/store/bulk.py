@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Iterator
 from urllib.parse import quote
 
+from .checkpointer import db_file as _db_file
 from .queries import Filter, where
 
 _COLS = 'e.id, e.uid, e.start, e."end", e.precision, e.title, e.summary, e.kind, e.approx'
@@ -181,11 +182,6 @@ def parallel_workers() -> int:
 def _json_sql(cur: sqlite3.Cursor, w: str) -> str:
     has_disputes = cur.execute("SELECT 1 FROM disputes LIMIT 1").fetchone() is not None
     return _JSON_RECORD.format(where=w, disputes=_JSON_DISPUTES if has_disputes else "json('[]')")
-
-
-def _db_file(conn: sqlite3.Connection) -> str:
-    """The main database's file, '' for an in-memory or temporary one."""
-    return next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "") or ""
 
 
 class SnapshotProbe:
