@@ -20,14 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import write_events_jsonl  # noqa: E402
 
 
-def _wal_frames(db: Path) -> int:
-    c = sqlite3.connect(db)
-    try:
-        return c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
-    finally:
-        c.close()
-
-
 def test_the_thread_copies_the_log_while_the_writer_commits(tmp_path):
     db = tmp_path / "e.db"
     with Store(db) as s:
