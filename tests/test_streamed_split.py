@@ -75,7 +75,8 @@ def test_the_first_chunks_go_to_the_workers_before_the_file_is_cut_to_the_end(tm
     monkeypatch.setattr(importing, "SAMPLE", 10)
     state, report = _FileState(str(src), 0, {}), ImportReport()
     units = importing._stream_jsonl(src.read_bytes(), ".jsonl", str(src), ReadOptions(chunk_size=10), {}, state,
-                                    report, None, None, lambda fn, args: log.append(f"sent {args[3]}") or len(log))
+                                    report, None, lambda *a, **k: None,
+                                    lambda fn, args: log.append(f"sent {args[3]}") or len(log))
     assert log == ["cut 1", "cut 2", f"sent {src}#part1", "cut 3", f"sent {src}#part2", "cut 4", f"sent {src}#part3",
                    "cut 5", f"sent {src}#part4", f"sent {src}#part5"]
     assert [u[3] for u in units] == [3, 5, 7, 9, 10]  # each unit carries what the hand-over gave back

@@ -63,7 +63,7 @@ def decode(data: bytes, name: str) -> str:
 def decode_where(data: bytes, name: str) -> tuple[str, int | None]:
     """``decode``, and where in ``data`` the text starts when it was decoded as UTF-8 (0, or 3
     after a BOM; None for any other encoding): the text is then ``data[start:]`` byte for byte,
-    and a caller may work on those bytes instead (``structured.jsonl_groups``)."""
+    and a caller may work on those bytes instead (``structured.iter_jsonl_groups``)."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             text = data[3:].decode("utf-8")

@@ -36,7 +36,7 @@ from typing import Callable, Iterable
 
 from ..errors import HzError, InputError, UsageError
 from ..importers.dates import find_dates
-from ..importers.encoding import SAMPLE, decode_where, looks_binary
+from ..importers.encoding import SAMPLE, decode, looks_binary
 from ..importers.events import extract, load_knowledge
 from ..importers.pubdate import infer_published
 from ..importers.readers import (
@@ -44,8 +44,8 @@ from ..importers.readers import (
     read_file, read_path,
 )
 from ..importers.structured import (
-    CHUNK_SIZE, NotPlain, PackedLines, build_events_chunk, chunk_path, chunk_sha, groups, iter_jsonl_groups, jsonl_groups,
-    pack_lines, split_records,
+    CHUNK_SIZE, NotPlain, PackedLines, build_events_chunk, chunk_path, chunk_sha, groups, iter_jsonl_groups, pack_lines,
+    split_records,
 )
 from ..models import Document
 from . import Store, prepare_candidates, search_bodies
@@ -644,13 +644,12 @@ def _clean_scratch() -> None:
 
 
 def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOptions, mapping: dict,
-                     state: _FileState, report: ImportReport, scratch: Callable[[], str] | None = None,
-                     big_file: Callable[..., None] | None = None, early: Callable | None = None) -> list:
+                     state: _FileState, report: ImportReport, scratch: Callable[[], str] | None,
+                     big_file: Callable[..., None], early: Callable) -> list:
     """Read a dump or structured file here and cut it into work units (article batches, event
     chunks): (function, arguments, bytes it accounts for, its future or None). Units whose
-    documents are unchanged are counted as skipped and not sent at all. With ``early`` (submit
-    to the workers), a plain UTF-8 JSONL file's chunks are handed over as they are cut
-    (``_stream_jsonl``)."""
+    documents are unchanged are counted as skipped and not sent at all. A plain UTF-8 JSONL
+    file's chunks are handed to the workers (``early``) as they are cut (``_stream_jsonl``)."""
     try:
         size = f.stat().st_size
         if f.is_dir():
@@ -669,23 +668,19 @@ def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOp
     try:
         if not data or data.isspace():  # (not data.strip(): a copy of a file that may be huge)
             raise InputError(f"{shown}: is empty")
-        if early is not None:
-            units = _stream_jsonl(data, f.suffix, shown, ropts, mapping, state, report, scratch, big_file, early)
-            if units is not None:
-                return units
-        text, utf8_at = decode_where(data, shown)
+        units = _stream_jsonl(data, f.suffix, shown, ropts, mapping, state, report, scratch, big_file, early)
+        if units is not None:
+            return units
+        # Not a plain UTF-8 JSONL file (which _stream_jsonl has just tried to cut on its bytes):
+        # the decoded text is cut.
+        text = decode(data, shown)
         fmt = detect_format(text, f.suffix, mapping, ropts.format)
         if fmt in STRUCTURED:
-            packs = None
-            if fmt == "events-jsonl" and utf8_at is not None:
-                packs = jsonl_groups(data, utf8_at, ropts.chunk_size)
-            if packs is None:
-                packs = [pack_lines(g) or g for g in groups(split_records(text, shown, fmt), ropts.chunk_size)]
-            del text  # (a JSONL file's text is not needed any more: its records travel as bytes)
+            packs = [pack_lines(g) or g for g in groups(split_records(text, shown, fmt), ropts.chunk_size)]
+            del text
             if not packs:
                 raise InputError(f"{shown}: no events in this {fmt} file")
-            if big_file:
-                big_file(sum(len(p.numbers) if isinstance(p, PackedLines) else len(p) for p in packs), structured=True)
+            big_file(sum(len(p.numbers) if isinstance(p, PackedLines) else len(p) for p in packs), structured=True)
             units = []
             share = max(1, len(data) // len(packs))
             for k, g in enumerate(packs, 1):
@@ -696,8 +691,7 @@ def _split_in_parent(f: Path, shown: str, meta, published, outlet, ropts: ReadOp
         if fmt in ("news-jsonl", "news-json"):
             res = ReadResult(format=fmt, sha256="")
             _news(text, shown, mapping, ropts.skip_bad, res, fmt)
-            if big_file:
-                big_file(len(data) // TEXT_PER_EVENT)
+            big_file(len(data) // TEXT_PER_EVENT)
             report.bad.extend(res.bad)
             state.bad_paths |= res.bad_paths
             todo = []
@@ -789,8 +783,7 @@ def _stream_jsonl(data: bytes, suffix: str, shown: str, ropts: ReadOptions, mapp
         return None
     if not k:
         raise InputError(f"{shown}: no events in this {fmt} file")
-    if big_file:
-        big_file(records, structured=True)
+    big_file(records, structured=True)
     share = max(1, len(data) // k)
     return [(fn, args, share, fut) for fn, args, _, fut in units]
 
