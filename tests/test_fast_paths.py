@@ -413,7 +413,7 @@ def test_nearest_from_event_ids_kept_beside_the_keys(ops, hashes, start, near):
             sk._remove(ev)
     for table in (sk._stored, sk._by_hash):
         for keys, ids in table.values():
-            assert keys and list(keys) == sorted(keys) and ids == [k & _EV_MASK for k in keys]
+            assert keys and list(keys) == sorted(keys) and list(ids) == [k & _EV_MASK for k in keys]
     plain_stored = {h: keys for h, (keys, _) in sk._stored.items()}
     plain_buffered = {h: keys for h, (keys, _) in sk._by_hash.items()}
     assert list(sk.nearest(hashes, start).items()) == _nearest_plain(plain_stored, plain_buffered, hashes, start, near)

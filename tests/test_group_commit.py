@@ -39,7 +39,19 @@ def _per_document(db: Path) -> dict[str, int]:
         c.close()
 
 
-def test_a_group_commits_when_full_and_a_failing_document_is_rolled_back_alone(tmp_path, monkeypatch):
+def _sketches(db: Path) -> list:
+    c = sqlite3.connect(db)
+    try:
+        return c.execute("SELECT s.hash, s.start, e.uid FROM sketch_keys s JOIN events e ON e.id = s.event_id"
+                         " ORDER BY 3, 1").fetchall()
+    finally:
+        c.close()
+
+
+# (mirrored: the MinHash values in memory, as during an import; changes to stored values then
+# wait for the group's commit)
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_a_group_commits_when_full_and_a_failing_document_is_rolled_back_alone(tmp_path, monkeypatch, mirrored):
     folder = tmp_path / "c"
     write_corpus(folder, 8, target_chars=400, style="newsroom")
     docs = _docs(folder)
@@ -53,6 +65,9 @@ def test_a_group_commits_when_full_and_a_failing_document_is_rolled_back_alone(t
     monkeypatch.setattr(s, "GROUP_DOCUMENTS", 2)
     monkeypatch.setattr(s, "GROUP_SECONDS", 3600)
     s.group_documents(True)
+    assert s.sketches.mirror() or not mirrored
+    if not mirrored:
+        s.sketches.forget()
     report = ImportReport()
     import_documents(s, docs[:1], report)
     assert count_documents(db) == 0  # the group is open
@@ -78,7 +93,26 @@ def test_a_group_commits_when_full_and_a_failing_document_is_rolled_back_alone(t
     import_documents(s, [docs[3]], report)  # (then committed by close)
     s.close()
     assert _dump(db) == _dump(ref)
+    assert _sketches(db) == _sketches(ref)
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_group_commits_the_minhash_values_its_merges_changed(tmp_path, monkeypatch):
+    folder = tmp_path / "c"
+    write_corpus(folder, 8, target_chars=400, style="newsroom")
+    db = tmp_path / "e.db"
+    s = Store(db)
+    monkeypatch.setattr(s, "GROUP_SECONDS", 3600)
+    s.group_documents(True)
+    assert s.sketches.mirror()  # as during an import: changes to stored values wait for the commit
+    report = ImportReport()
+    import_documents(s, _docs(folder), report)
+    assert report.events_merged  # (merges change the values of events stored before)
+    s.commit_documents()
+    # Another connection sees every value the writer has in memory: nothing is held past a commit.
+    assert set(sqlite3.connect(db).execute("SELECT hash, start, event_id FROM sketch_keys")) == {
+        (h, st, ev) for ev, rows in s.sketches._rows.items() for h, st in rows}
+    s.close()
 
 
 def test_other_writes_commit_the_open_group_first(tmp_path, monkeypatch):

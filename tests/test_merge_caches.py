@@ -58,6 +58,12 @@ def test_the_mirror_answers_what_the_table_does_through_every_change():
         if step % 50 == 0:
             assert sk.mirror()
         conn.execute("BEGIN")
+        # Half the transactions are documents of a group: a savepoint whose changes to stored
+        # values are held (stage) until the group commits (apply), or rolled back alone.
+        document = rnd.random() < 0.5
+        if document:
+            conn.execute("SAVEPOINT d")
+            sk.stage()
         for _ in range(rnd.randint(1, 4)):
             op = rnd.random()
             if op < 0.45 or not events:
@@ -72,15 +78,27 @@ def test_the_mirror_answers_what_the_table_does_through_every_change():
                 ev = rnd.choice(sorted(events))
                 sk.drop(ev)
                 events.discard(ev)
-        if rnd.random() < 0.1:
+        if document and rnd.random() < 0.15:
+            conn.execute("ROLLBACK TO d")
+            conn.execute("RELEASE d")
+            sk.rollback(document=True)
+            conn.execute("COMMIT")
+            sk.commit()
+            assert sk.mirror()
+            events = {r[0] for r in conn.execute("SELECT DISTINCT event_id FROM sketch_keys")} | set(sk._of)
+        elif rnd.random() < 0.1:
             conn.execute("ROLLBACK")
             sk.rollback()
             assert sk._stored is None  # a rollback drops the mirror ...
             assert sk.mirror()  # ... and it is read again
             events = {r[0] for r in conn.execute("SELECT DISTINCT event_id FROM sketch_keys")} | set(sk._of)
         else:
+            if document:
+                conn.execute("RELEASE d")
+                sk.staged()
             if rnd.random() < 0.2:
                 sk.written(sk.write())
+            sk.apply()
             conn.execute("COMMIT")
             sk.commit()
         for _ in range(3):

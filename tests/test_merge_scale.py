@@ -4,6 +4,7 @@ during a bulk import, and what happens to both when an import is interrupted."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -107,6 +108,37 @@ def test_update_takes_the_minimum_per_slot_and_rewrites_only_changed_rows():
     assert conn.execute("SELECT hash, start FROM sketch_keys WHERE event_id = 7").fetchall() == [(42, "2022-01-01")]
 
 
+def test_changes_to_stored_values_wait_for_the_group_commit_and_a_rolled_back_document_loses_only_its_own():
+    conn = sqlite3.connect(":memory:")
+    sk = _sk(conn)
+    a = sketch(_bigrams("杭州市发布人工智能产业发展三年行动计划"))
+    b = sketch(_bigrams("宁波市发布数字经济产业发展三年行动计划"))
+    merged = sorted(min(x, y) for x, y in zip(a, b))
+    sk.add(7, "2020-01-01", a, buffer=False)
+    assert sk.mirror()
+
+    def table():
+        return sorted(h for (h,) in conn.execute("SELECT hash FROM sketch_keys WHERE event_id = 7"))
+
+    sk.stage()  # a document of a group
+    sk.update(7, "2020-01-01", [b], recompute=lambda: [])
+    assert table() == sorted(a)  # held back...
+    assert sk.nearest(merged, "2020-01-01") == {7: 8}  # ...but looked up as if written
+    sk.staged()
+    sk.stage()  # the next document changes it again, then fails
+    sk.update(7, "2020-01-01", None, recompute=lambda: [42])
+    sk.rollback(document=True)
+    assert table() == merged  # the first document's change written, the failed one's not
+    # a group's commit writes what its documents held; a lost group writes nothing
+    for value, end, want in ((42, sk.apply, [42]), (43, sk.rollback, [42])):
+        assert sk.mirror()
+        sk.stage()
+        sk.update(7, "2020-01-01", None, recompute=lambda v=value: [v])
+        sk.staged()
+        end()
+        assert table() == want
+
+
 # ---------------------------------------------------------------- merging rules
 
 
@@ -133,8 +165,10 @@ def test_the_same_wording_about_different_actors_or_places_is_two_events():
 def test_prepared_candidates_are_what_the_store_would_compute():
     d = _doc("a.txt", "2020年3月5日，星河科技在杭州发布了机器人产业基金。")
     c = _cand(d, d.text, "2020-03-05", "2020-03-05", ["星河科技"], ["杭州"])
-    [(p, hs)] = prepare_candidates([c])
+    [(p, hs, names)] = prepare_candidates([c])
     assert p == profile(c) and hs == sketch(p.grams)
+    # the mention row's entities and tags columns
+    assert [json.loads(x) for x in names] == [[[e.name, e.type] for e in c.entities], list(c.tags)]
 
 
 # ---------------------------------------------------------------- bulk import, interrupted or not

@@ -45,10 +45,16 @@ PROFILE_QUOTES = 20  # statements of one event compared when merging
 _COMPLETE = re.compile(r"[。！？!?…」』”\"]\s*$")
 
 
-def prepare_candidates(candidates: list[Event]) -> list[tuple[Profile, list[int]]]:
-    """Each candidate's merge profile and MinHash sketch: pure functions of the candidate, so an
-    import worker computes them and the single writer does not."""
-    return [(p, sketch(p.grams)) for p in profiles(candidates)]
+def prepare_candidates(candidates: list[Event]) -> list[tuple[Profile, list[int], tuple[str, str]]]:
+    """Each candidate's merge profile, MinHash sketch and its mention row's entities and tags as
+    JSON (``_names_json``): pure functions of the candidate, so an import worker computes them and
+    the single writer does not."""
+    return [(p, sketch(p.grams), _names_json(c)) for p, c in zip(profiles(candidates), candidates)]
+
+
+def _names_json(cand: Event) -> tuple[str, str]:
+    """The ``entities`` and ``tags`` columns of a candidate's mention row."""
+    return _dumps([[e.name, e.type] for e in cand.entities]), _dumps(list(cand.tags))
 
 
 def _interned(p: Profile, common: frozenset) -> Profile:
@@ -102,6 +108,14 @@ class Store(Queries):
         self._profiles: dict[int, Profile] = {}
         self._rows: dict[int, list[tuple]] = {}  # event id -> its mention rows (_event_rows)
         self._rows_held = 0
+        # What a merge would read back of an event it recomputes, for events written lately:
+        # [start, end, whether a dispute names it, its entity ids, its tag ids] (``_refresh_event``),
+        # kept and dropped with ``_rows``.
+        self._state: dict[int, list] = {}
+        self._top_id: int | None = None  # the highest event id, if known (``_common``)
+        self._mention_rows: list[tuple] = []  # written by _write_mentions
+        self._mention_id = 0  # id of the last of them
+        self._pend_rows: dict[int, None] | None = None  # fts_pending rows due at a document's end (_insert_document)
         self._counts: dict[str, int] = {}  # entity name -> events, counted when the store had _counted events
         self._counted = -1
         self._ids: dict[tuple[str, str], int] = {}  # (table, name) -> id of entities and tags
@@ -221,11 +235,11 @@ class Store(Queries):
             raise
         self.sketches.commit()
 
-    def _rolled_back(self) -> None:
+    def _rolled_back(self, document: bool = False) -> None:
         self._profiles.clear()
         self._forget_rows()
         self._ids.clear()
-        self.sketches.rollback()
+        self.sketches.rollback(document)
         self.actors.forget()
         self._uid_version = None  # the map may hold what was rolled back
 
@@ -255,6 +269,7 @@ class Store(Queries):
         if g is None:
             return
         try:
+            self.sketches.apply()
             self.conn.commit()
         except sqlite3.Error as e:
             self._lost_group(g[1], e)
@@ -277,6 +292,7 @@ class Store(Queries):
         try:
             c.execute("SAVEPOINT hz_document")
             self.check_caches()  # (the id map, after a document rolled back)
+            self.sketches.stage()
             yield c
         except BaseException as e:
             if not c.in_transaction:  # SQLite rolled the whole transaction back (disk full, I/O error)
@@ -287,9 +303,10 @@ class Store(Queries):
                 raise
             c.execute("ROLLBACK TO hz_document")
             c.execute("RELEASE hz_document")
-            self._rolled_back()
+            self._rolled_back(document=True)
             raise
         c.execute("RELEASE hz_document")
+        self.sketches.staged()
         g[1] += 1
         if g[1] >= self.GROUP_DOCUMENTS or time.monotonic() - g[0] >= self.GROUP_SECONDS:
             self.commit_documents()
@@ -545,32 +562,55 @@ class Store(Queries):
         ).lastrowid
 
     def _insert_document(self, doc: Document, candidates: list[Event], undated: list[Mention],
-                         prepared: list[tuple[Profile, list[int]]]) -> dict:
+                         prepared: list[tuple[Profile, list[int], tuple[str, str]]]) -> dict:
+        # Rows that nothing reads before the document ends are written at its end, several to a
+        # statement: its mentions (``_write_mentions``) and its events' fts_pending rows (``_pend``).
+        self._mention_rows, self._pend_rows = [], {}
+        try:
+            stats = self._insert_rows(doc, candidates, undated, prepared)
+            if self._pend_rows:
+                self.conn.executemany("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)",
+                                      ((i,) for i in self._pend_rows))
+            return stats
+        finally:
+            self._mention_rows, self._pend_rows = [], None
+
+    def _insert_rows(self, doc: Document, candidates: list[Event], undated: list[Mention],
+                     prepared: list[tuple[Profile, list[int], tuple[str, str]]]) -> dict:
         c = self.conn
         doc_id = self._document_row(doc)
+        # The document's mention rows are written together at its end (``_write_mentions``), with
+        # the ids SQLite would give them one by one: the next after the highest.
+        self._mention_id = c.execute("SELECT max(id) FROM mentions").fetchone()[0] or 0
         stats = {"skipped": False, "mentions": 0, "events_new": 0, "events_merged": 0}
         touched: set[int] = set()  # events with a mention from this document: never merge into them again
         stale: dict[int, list[tuple[Profile, list[int]]]] = {}  # events to recompute, with what merged into them
         own: list[tuple[int, Event]] = []  # events created from this document
-        for cand, (prof, hashes) in zip(candidates, prepared):
+        for cand, (prof, hashes, names) in zip(candidates, prepared):
             target, verdict, disputes, mine = self._match(cand, prof, hashes, touched, own)
             if target is None:
-                target = self._new_event(cand, doc_id, mine, hashes, bool(disputes))
+                target = self._new_event(cand, doc_id, mine, hashes, bool(disputes), names)
                 own.append((target, cand))
                 stats["events_new"] += 1
             else:
-                self._insert_mention(cand.mentions[0], doc_id, target, cand, verdict)
+                self._insert_mention(cand.mentions[0], doc_id, target, cand, verdict, names)
                 stale.setdefault(target, []).append((mine, hashes))
                 stats["events_merged"] += 1
             for other, v in disputes:
                 a, b = sorted((target, other))
                 c.execute("INSERT OR IGNORE INTO disputes (event_a, event_b, reason) VALUES (?,?,?)", (a, b, "; ".join(v.reasons)))
-                c.execute("UPDATE events SET disputed = 1 WHERE id = ?", (other,))
+                for ev in (a, b):
+                    st = self._state.get(ev)
+                    if st is not None:
+                        st[2] = True
+                # (most are flagged already: a row left as it is is not written)
+                c.execute("UPDATE events SET disputed = 1 WHERE id = ? AND disputed = 0", (other,))
             touched.add(target)
             stats["mentions"] += 1
         for m in undated:
             self._insert_mention(m, doc_id, None, None, None)
             stats["mentions"] += 1
+        self._write_mentions()
         for ev in sorted(stale):
             self._refresh_event(ev, stale[ev])
         return stats
@@ -614,7 +654,9 @@ class Store(Queries):
         Counts are cached and taken again once the store has grown by a tenth."""
         if not cand.entities:
             return frozenset()
-        total = self.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        total = self._top_id
+        if total is None:  # (then kept up to date by _new_event)
+            total = self._top_id = self.conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
         if self._counted < 0 or total > self._counted * 1.1 + 50:
             self._counts, self._counted = {}, total
         counts, limit = self._counts, max(20, total // 50)
@@ -678,6 +720,7 @@ class Store(Queries):
         return p
 
     def _event_for_compare(self, ev_id: int) -> Event | None:
+        self._write_mentions()
         row = self.conn.execute('SELECT uid, start, "end", precision, title, summary, kind FROM events WHERE id = ?', (ev_id,)).fetchone()
         if row is None:
             return None
@@ -690,7 +733,8 @@ class Store(Queries):
             "SELECT en.name, en.type FROM event_entities ee JOIN entities en ON en.id = ee.entity_id WHERE ee.event_id = ?", (ev_id,)))
         return Event(row["uid"], row["start"], row["end"], row["precision"], row["title"], row["summary"], row["kind"], ents, (), mentions)
 
-    def _new_event(self, cand: Event, doc_id: int, mine: Profile, hashes: list[int], disputed: bool) -> int:
+    def _new_event(self, cand: Event, doc_id: int, mine: Profile, hashes: list[int], disputed: bool,
+                   names: tuple[str, str] | None = None) -> int:
         """Write a candidate as a new event with its one mention: the rows ``_refresh_event`` would
         compute from that mention, without reading them back."""
         c = self.conn
@@ -704,12 +748,15 @@ class Store(Queries):
             " disputed) VALUES (?,?,?,?,?,?,?,?,?,1,1,?)",
             (uid, s.start, s.end, int(s.start[:4]), s.precision, int(s.approx), cand.title, m.quote, cand.kind,
              int(disputed))).lastrowid
+        if self._top_id is not None and ev_id > self._top_id:
+            self._top_id = ev_id
         self._hold_rows(ev_id, [])  # (_insert_mention adds the one row)
-        self._insert_mention(m, doc_id, ev_id, cand, None)
+        self._insert_mention(m, doc_id, ev_id, cand, None, names)
         ents: dict[str, str] = {}
         for e in cand.entities:
             ents.setdefault(e.name, e.type)
-        self._link(ev_id, s.start, ents, cand.tags)
+        ent_ids, tag_ids = self._link(ev_id, s.start, ents, cand.tags)
+        self._keep_state(ev_id, [s.start, s.end, False, ent_ids, tag_ids])  # (its disputes come next)
         self._pend(ev_id)
         # what _profile would compute from the stored rows
         stored = replace(mine, common=frozenset()) if mine.common else mine
@@ -718,25 +765,37 @@ class Store(Queries):
             self._profiles[ev_id] = stored
         return ev_id
 
-    def _link(self, ev_id: int, start: str, ents: dict[str, str], tags) -> None:
+    def _link(self, ev_id: int, start: str, ents: dict[str, str], tags) -> tuple[set[int], set[int]]:
+        """Link a new event to these entities and tags; returns their ids."""
         c = self.conn
+        ent_ids: list[int] = []
+        tag_ids: list[int] = []
         if ents:
             ent_ids = [self._name_id("entities", name, typ) for name, typ in ents.items()]
             c.executemany("INSERT OR IGNORE INTO event_entities (event_id, entity_id) VALUES (?, ?)",
                           [(ev_id, i) for i in ent_ids])
             self.actors.linked(ev_id, start, ent_ids)
         if tags:
+            tag_ids = [self._name_id("tags", t) for t in dict.fromkeys(tags)]
             c.executemany("INSERT OR IGNORE INTO event_tags (event_id, tag_id) VALUES (?, ?)",
-                          [(ev_id, self._name_id("tags", t)) for t in dict.fromkeys(tags)])
+                          [(ev_id, i) for i in tag_ids])
+        return set(ent_ids), set(tag_ids)
 
-    def _relink(self, ev_id: int, start: str, ents: dict[str, str], tags: list[str]) -> None:
+    def _relink(self, ev_id: int, start: str, ents: dict[str, str], tags: list[str],
+                have_now: tuple[set[int], set[int]] | None = None) -> tuple[set[int], set[int]]:
         """Make an event's entity and tag links these, touching only the links that change (a
-        merge seldom brings a new name, and every link lives in two indexes)."""
+        merge seldom brings a new name, and every link lives in two indexes). ``have_now``: its
+        entity and tag ids now, if known. Returns them as they are made."""
         c = self.conn
-        for table, link, col, want in (("entities", "event_entities", "entity_id",
-                                        {self._name_id("entities", n, t) for n, t in ents.items()}),
-                                       ("tags", "event_tags", "tag_id", {self._name_id("tags", t) for t in tags})):
-            have = {r[0] for r in c.execute(f"SELECT {col} FROM {link} WHERE event_id = ?", (ev_id,))}
+        out = []
+        for k, (table, link, col, want) in enumerate((
+                ("entities", "event_entities", "entity_id", {self._name_id("entities", n, t) for n, t in ents.items()}),
+                ("tags", "event_tags", "tag_id", {self._name_id("tags", t) for t in tags}))):
+            out.append(want)
+            if have_now is not None:
+                have = have_now[k]
+            else:
+                have = {r[0] for r in c.execute(f"SELECT {col} FROM {link} WHERE event_id = ?", (ev_id,))}
             if have - want:
                 c.executemany(f"DELETE FROM {link} WHERE event_id = ? AND {col} = ?", [(ev_id, i) for i in have - want])
                 if table == "entities":
@@ -745,6 +804,7 @@ class Store(Queries):
                 c.executemany(f"INSERT INTO {link} (event_id, {col}) VALUES (?, ?)", [(ev_id, i) for i in sorted(want - have)])
                 if table == "entities":
                     self.actors.linked(ev_id, start, sorted(want - have))
+        return out[0], out[1]
 
     def _name_id(self, table: str, name: str, typ: str | None = None) -> int:
         """Row id of an entity or tag by name, created on first use (cached; the cache is
@@ -759,20 +819,21 @@ class Store(Queries):
             i = self._ids[key] = self.conn.execute(f"SELECT id FROM {table} WHERE name = ?", (name,)).fetchone()[0]
         return i
 
-    def _insert_mention(self, m: Mention, doc_id: int, event_id: int | None, cand: Event | None, verdict: Verdict | None):
+    def _insert_mention(self, m: Mention, doc_id: int, event_id: int | None, cand: Event | None,
+                        verdict: Verdict | None, names: tuple[str, str] | None = None) -> None:
+        """Inside ``_insert_document``: a mention row, due for ``_write_mentions``. ``names``: the
+        candidate's ``_names_json``, if computed already."""
         s = m.span
-        ents = _dumps([[e.name, e.type] for e in cand.entities]) if cand else None
-        tags = _dumps(list(cand.tags)) if cand else None
-        row_id = self.conn.execute(
-            "INSERT INTO mentions (event_id, document_id, start_char, end_char, quote, time_text, time_start_char,"
-            ' time_end_char, start, "end", precision, approx, resolution, explanation, title, kind, entities, tags,'
-            " merge_score, merge_reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (event_id, doc_id, m.start_char, m.end_char, m.quote, m.time_text, m.time_start_char, m.time_end_char,
-             s.start, s.end, s.precision, int(s.approx), s.resolution, s.explanation,
+        ents = tags = None
+        if cand is not None:
+            ents, tags = names or _names_json(cand)
+        self._mention_id += 1
+        row_id = self._mention_id
+        self._mention_rows.append(
+            (row_id, event_id, doc_id, m.start_char, m.end_char, m.quote, m.time_text, m.time_start_char,
+             m.time_end_char, s.start, s.end, s.precision, int(s.approx), s.resolution, s.explanation,
              cand.title if cand else None, cand.kind if cand else None, ents, tags,
-             verdict.score if verdict else None,
-             _dumps(list(verdict.reasons)) if verdict else None),
-        ).lastrowid
+             verdict.score if verdict else None, _dumps(list(verdict.reasons)) if verdict else None))
         held = self._rows.get(event_id) if event_id is not None else None
         if held is not None:
             # (the strings that repeat from row to row held once: a row is then ~0.6 KB, not 1.1)
@@ -781,6 +842,18 @@ class Store(Queries):
                          cand.title if cand else None, cand.kind if cand else None,
                          i(ents) if ents else ents, i(tags) if tags else tags))
             self._rows_held += 1
+
+    def _write_mentions(self) -> None:
+        """Write the mention rows ``_insert_mention`` holds (one statement for a document's rows,
+        not one each). Anything that reads mentions back calls this first."""
+        rows = self._mention_rows
+        if rows:
+            self._mention_rows = []
+            self.conn.executemany(
+                "INSERT INTO mentions (id, event_id, document_id, start_char, end_char, quote, time_text,"
+                ' time_start_char, time_end_char, start, "end", precision, approx, resolution, explanation, title,'
+                " kind, entities, tags, merge_score, merge_reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows)
 
     # Each merge recomputes the event from all its statements: reading them back, an event retold
     # a hundred times is read a hundred times. The rows of events written or read lately are held
@@ -793,10 +866,13 @@ class Store(Queries):
     def _forget_rows(self) -> None:
         self._rows.clear()
         self._rows_held = 0
+        self._state.clear()
+        self._top_id = None
 
     def _event_rows(self, ev_id: int) -> list[tuple]:
         rows = self._rows.get(ev_id)
         if rows is None:
+            self._write_mentions()
             rows = [tuple(r) for r in self.conn.execute(f"{self._ROWS} WHERE event_id = ? ORDER BY id", (ev_id,))]
             self._hold_rows(ev_id, rows)
         return rows
@@ -821,6 +897,8 @@ class Store(Queries):
         self._pend(ev_id)
         if not rows:
             self._rows.pop(ev_id, None)
+            self._state.clear()  # (its disputes go: other events may be left with none)
+            self._top_id = None
             c.execute("DELETE FROM event_entities WHERE event_id = ?", (ev_id,))
             c.execute("DELETE FROM event_tags WHERE event_id = ?", (ev_id,))
             self.sketches.drop(ev_id)
@@ -838,10 +916,14 @@ class Store(Queries):
         ents, tags = self._names(rows)
         n_sources = len({r[1] for r in rows})
         start, end, precision, approx, title, quote, kind = best[3], best[4], best[5], best[6], first[7], first[2], first[8]
-        # Two EXISTS, not one OR: SQLite answers an OR by collecting every match from both indexes first.
-        disputed = bool(c.execute("SELECT EXISTS (SELECT 1 FROM disputes WHERE event_a = ?)"
-                                  " OR EXISTS (SELECT 1 FROM disputes WHERE event_b = ?)", (ev_id, ev_id)).fetchone()[0])
-        cur = c.execute('SELECT start, "end" FROM events WHERE id = ?', (ev_id,)).fetchone()
+        st = self._state.get(ev_id)
+        if st is not None:
+            disputed, cur = st[2], (st[0], st[1])
+        else:
+            # Two EXISTS, not one OR: SQLite answers an OR by collecting every match from both indexes first.
+            disputed = bool(c.execute("SELECT EXISTS (SELECT 1 FROM disputes WHERE event_a = ?)"
+                                      " OR EXISTS (SELECT 1 FROM disputes WHERE event_b = ?)", (ev_id, ev_id)).fetchone()[0])
+            cur = c.execute('SELECT start, "end" FROM events WHERE id = ?', (ev_id,)).fetchone()
         if cur is not None and (cur[0], cur[1]) == (start, end):
             # Dates unchanged (the usual merge): leave the three date indexes alone.
             c.execute("UPDATE events SET precision=?, approx=?, title=?, summary=?, kind=?, n_mentions=?, n_sources=?,"
@@ -855,7 +937,8 @@ class Store(Queries):
                 (start, end, int(start[:4]), precision, approx, title, quote, kind, len(rows), n_sources,
                  int(disputed), ev_id),
             )
-        self._relink(ev_id, start, ents, tags)
+        links = self._relink(ev_id, start, ents, tags, (st[3], st[4]) if st is not None else None)
+        self._keep_state(ev_id, [start, end, disputed, *links])
         self.sketches.update(ev_id, start, [h for _, h in added] if added is not None else None,
                              lambda: sketch(self._profile(ev_id).grams))
         if added and old_profile is not None and len(rows) <= PROFILE_QUOTES:
@@ -865,6 +948,11 @@ class Store(Queries):
                 i(start), i(end), i(precision), frozenset().union(*(p.grams for p in ps)),
                 frozenset().union(*(p.key for p in ps)), frozenset().union(*(p.places for p in ps)),
                 frozenset().union(*(p.actions for p in ps)))
+
+    def _keep_state(self, ev_id: int, state: list) -> None:
+        if len(self._state) >= self.PROFILE_CACHE:
+            self._state.clear()
+        self._state[ev_id] = state
 
     @staticmethod
     def _names(rows) -> tuple[dict[str, str], list[str]]:
@@ -952,7 +1040,10 @@ class Store(Queries):
 
     def _pend(self, ev_id: int) -> None:
         """Inside a transaction: the event's search-index row is out of date."""
-        self.conn.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
+        if self._pend_rows is not None:
+            self._pend_rows[ev_id] = None
+        else:
+            self.conn.execute("INSERT OR IGNORE INTO fts_pending (event_id) VALUES (?)", (ev_id,))
         if self.defer_search:
             self._pended.add(ev_id)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import sqlite3
 from bisect import bisect_left, insort
 from datetime import date
-from heapq import nsmallest
 
 _FAR = 1 << 30  # days from anything, for a start that is not a date
 _ID_BITS = 40  # a ranking key is distance << _ID_BITS | (_ID_MASK - event id)
@@ -70,7 +69,8 @@ class ActorWindows:
             while hi < len(lst) and lst[hi][0] == lst[hi - 1][0]:
                 hi += 1
             keys.update(abs(dd - d) << _ID_BITS | (_ID_MASK - ev) for dd, ev in lst[lo:hi])
-        return [_ID_MASK - (k & _ID_MASK) for k in nsmallest(limit, keys)]
+        # (sorting a few hundred ints in C beats heapq.nsmallest's loop in Python: 7 against 18 us for 200)
+        return [_ID_MASK - (k & _ID_MASK) for k in sorted(keys)[:limit]]
 
     def _load(self, ent: int) -> _Window:
         if len(self._win) >= self.MAX_WINDOWS:
