@@ -109,8 +109,8 @@ class Store(Queries):
         self._rows: dict[int, list[tuple]] = {}  # event id -> its mention rows (_event_rows)
         self._rows_held = 0
         # What a merge would read back of an event it recomputes, for events written lately:
-        # [start, end, whether a dispute names it, its entity ids, its tag ids] (``_refresh_event``),
-        # kept and dropped with ``_rows``.
+        # [start, end, whether a dispute names it, its entity ids, its tag ids] (``_refresh_event``;
+        # the ids in tuples, a third of the size of sets), kept and dropped with ``_rows``.
         self._state: dict[int, list] = {}
         self._top_id: int | None = None  # the highest event id, if known (``_common``)
         self._mention_rows: list[tuple] = []  # written by _write_mentions
@@ -765,7 +765,7 @@ class Store(Queries):
             self._profiles[ev_id] = stored
         return ev_id
 
-    def _link(self, ev_id: int, start: str, ents: dict[str, str], tags) -> tuple[set[int], set[int]]:
+    def _link(self, ev_id: int, start: str, ents: dict[str, str], tags) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Link a new event to these entities and tags; returns their ids."""
         c = self.conn
         ent_ids: list[int] = []
@@ -779,10 +779,10 @@ class Store(Queries):
             tag_ids = [self._name_id("tags", t) for t in dict.fromkeys(tags)]
             c.executemany("INSERT OR IGNORE INTO event_tags (event_id, tag_id) VALUES (?, ?)",
                           [(ev_id, i) for i in tag_ids])
-        return set(ent_ids), set(tag_ids)
+        return tuple(set(ent_ids)), tuple(set(tag_ids))
 
     def _relink(self, ev_id: int, start: str, ents: dict[str, str], tags: list[str],
-                have_now: tuple[set[int], set[int]] | None = None) -> tuple[set[int], set[int]]:
+                have_now: tuple[tuple[int, ...], tuple[int, ...]] | None = None) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Make an event's entity and tag links these, touching only the links that change (a
         merge seldom brings a new name, and every link lives in two indexes). ``have_now``: its
         entity and tag ids now, if known. Returns them as they are made."""
@@ -791,9 +791,9 @@ class Store(Queries):
         for k, (table, link, col, want) in enumerate((
                 ("entities", "event_entities", "entity_id", {self._name_id("entities", n, t) for n, t in ents.items()}),
                 ("tags", "event_tags", "tag_id", {self._name_id("tags", t) for t in tags}))):
-            out.append(want)
+            out.append(tuple(want))
             if have_now is not None:
-                have = have_now[k]
+                have = set(have_now[k])
             else:
                 have = {r[0] for r in c.execute(f"SELECT {col} FROM {link} WHERE event_id = ?", (ev_id,))}
             if have - want:
