@@ -51,6 +51,21 @@ def test_dateline_is_not_an_event():
     assert [e.start for e in events] == ["2014-01-01"]
 
 
+@pytest.mark.parametrize("text, dated", [
+    ("21世纪最重要的是什么？人才。", []),  # a century: 2001-2100
+    ("21世紀最重要的是什麼?人才。", []),
+    ("近百年来，杭州的城市格局不断变化。", []),
+    ("1949年至今，杭州的城市面积扩大了数十倍。", []),  # 76 years to the publication date
+    ("20世纪90年代，杭州开始发展信息产业。", ["1990-01-01"]),  # a decade is a date
+    ("2014年至2024年，杭州数字经济规模翻了两番。", ["2014-01-01"]),
+])
+def test_a_span_of_more_than_fifty_years_dates_no_event(text, dated):
+    events, undated = cands(text)
+    assert [e.start for e in events] == dated
+    # the statement is kept, as an undated mention, with its span
+    assert len(events) + len(undated) == 1
+
+
 @pytest.mark.parametrize("quote, time_text, title", [
     ("2014年,杭州正式打出“打造全国数字经济第一城”的口号。", "2014年", "杭州正式打出“打造全国数字经济第一城”的口号"),
     ("数据显示,2023年杭州数字经济核心产业增加值占GDP比重达28.3%。", "2023年", "杭州数字经济核心产业增加值占GDP比重达28.3%"),

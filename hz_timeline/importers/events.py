@@ -322,7 +322,7 @@ def extract(doc: Document, exprs: list[TimeExpression], kb: Knowledge | None = N
     for a, b, e in statements(doc.text, exprs):
         quote = doc.text[a:b]
         mention = Mention(doc.path, a, b, quote, e.text, e.start_char, e.end_char, e.span)
-        if not e.span.resolved:
+        if not e.span.resolved or _too_long(e.span):
             undated.append(mention)
             continue
         s, parts = _title_parts(quote, e.text)
@@ -348,6 +348,19 @@ def extract(doc: Document, exprs: list[TimeExpression], kb: Knowledge | None = N
             )
         )
     return candidates, undated
+
+
+MAX_EVENT_YEARS = 50
+
+
+def _too_long(span: DateSpan) -> bool:
+    """A span of more than MAX_EVENT_YEARS years (a century, "近百年来", "1949年至今") dates a
+    statement, not an event: on a timeline it would stretch across everything. Its statement is
+    kept as an undated mention."""
+    try:
+        return int(span.end[:4]) - int(span.start[:4]) > MAX_EVENT_YEARS
+    except (TypeError, ValueError):
+        return False
 
 
 def _published_end(published: str | None) -> str | None:
