@@ -234,32 +234,15 @@ class SketchIndex:
 
     def written(self, events: list[int]) -> None:
         """The transaction of ``write`` committed: the values are stored now."""
-        of, stored, rows = self._of, self._stored, self._rows
+        of = self._of
         for ev in events:
             item = of.get(ev)
-            if item is None:
-                continue
-            start, hashes = item
-            if stored is None or ev in rows or not hashes:
+            if item is not None:
+                start, hashes = item
                 self._mirror_add(ev, [(h, start) for h in hashes])
-                stored, rows = self._stored, self._rows  # (it may have dropped the mirror)
-                continue
-            # (what _mirror_add does, for an event the mirror has no rows of, as is usual)
-            try:
-                k = _key(start, ev)
-            except ValueError:
-                self.forget()
-                stored, rows = None, self._rows
-                continue
-            e = k & _EV_MASK
-            rows[ev] = [(h, start) for h in hashes]
-            for h in hashes:
-                _insort(stored, h, k, e)
-            self._size += len(hashes)
-        if stored is not None and self._size > self.MIRROR_MAX:
-            self.forget()
         if len(events) == len(of) and all(ev in of for ev in events):
-            # Every buffered event written, as ``write`` returns them: empty the buffer at once.
+            # Every buffered event written, as ``write`` returns them: empty the buffer at once
+            # rather than taking each key out of it.
             of.clear()
             self._by_hash.clear()
             self._txn.update(events)
